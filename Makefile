@@ -1,0 +1,76 @@
+# v6kube.cluster developer entry points. `make demo` and `make test` work on a fresh Debian machine.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+ROOT := $(CURDIR)
+VENV := $(ROOT)/.venv
+export PATH := $(VENV)/bin:$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(ROOT)/.cache/collections
+export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
+export ANSIBLE_FORCE_COLOR ?= 0
+export PY_COLORS ?= 0
+
+SCENARIOS ?= $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
+VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+.PHONY: venv
+venv: ## Create .venv with the locked Python toolchain (no-op when current)
+	@scripts/venv.sh
+
+.PHONY: collections
+collections: venv ## Install the pinned collections into .cache/collections
+	@scripts/collections.sh
+
+.PHONY: deps
+deps: venv collections
+
+.PHONY: lab
+lab: ## Install podman, build the lab images, create the IPv6-only network (cached)
+	@scripts/lab-hosts.sh
+
+.PHONY: lint
+lint: deps ## yamllint and ansible-lint (production profile)
+	yamllint --strict .
+	ansible-lint --offline --profile production
+
+.PHONY: sanity
+sanity: deps ## ansible-test sanity with the local Python, no ignore files
+	@scripts/sanity.sh
+
+.PHONY: unit
+unit: deps ## Unit and property tests of the Python core, filters and modules
+	python -m pytest tests/unit
+
+.PHONY: build
+build: deps ## Build the collection tarball and install it into an empty path
+	@scripts/build-check.sh
+
+.PHONY: molecule
+molecule: deps lab ## Every Molecule scenario (SCENARIOS="a b" for some)
+	@scripts/molecule-all.sh $(SCENARIOS)
+
+.PHONY: test
+test: ## Everything CI runs: lint, sanity, unit, build, Molecule
+	@scripts/test-all.sh
+
+.PHONY: demo
+demo: deps lab ## Start the lab hosts and run site.yml against inventories/lab
+	@scripts/demo.sh
+
+.PHONY: plan
+plan: deps ## Print the address plan of INVENTORY (default inventories/example)
+	ansible-playbook -i $(or $(INVENTORY),inventories/example) playbooks/plan.yml
+
+.PHONY: bench
+bench: deps ## Benchmarks, printed as ratios against baselines from the same run
+	python benchmarks/run.py
+
+.PHONY: clean
+clean: ## Remove the lab containers and build outputs (keeps caches)
+	-scripts/demo.sh --down
+	rm -rf .cache/ansible-test v6kube-cluster-*.tar.gz tests/output

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Create .venv with the exact, locked Python toolchain. Re-running is a no-op
+# unless requirements/python.txt or the interpreter changed.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+python=${PYTHON:-python3}
+"$python" -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11))' \
+  || die "Python 3.11 or newer is required ($python is $("$python" -V 2>&1))"
+
+lock=${V6K_ROOT}/requirements/python.txt
+want="$(content_hash "$lock") $("$python" -c 'import sys; print(sys.version)' | head -1)"
+stamp=${V6K_VENV}/.v6kube-stamp
+
+if [ -x "${V6K_VENV}/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+  log "venv: ${V6K_VENV} is up to date"
+  exit 0
+fi
+
+log "venv: creating ${V6K_VENV}"
+rm -rf "${V6K_VENV}"
+"$python" -m venv "${V6K_VENV}"
+pip=("${V6K_VENV}/bin/python" -m pip --quiet --disable-pip-version-check)
+"${pip[@]}" install --upgrade pip==26.3
+# The lock names every package: install exactly that set, then prove it is consistent.
+"${pip[@]}" install --no-deps -r "$lock"
+"${V6K_VENV}/bin/python" -m pip check >/dev/null || "${V6K_VENV}/bin/python" -m pip check
+printf '%s\n' "$want" > "$stamp"
+log "venv: ready"
