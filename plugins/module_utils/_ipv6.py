@@ -1,0 +1,363 @@
+# Copyright: v6kube.cluster contributors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
+"""Address primitives of v6kube.cluster: parsing, subnet indexing, carving and endpoints.
+
+Private module: the filters, modules and action plugins of the collection are thin layers over it.
+Every function raises :class:`AddressError` with a message meant for the operator; nothing here
+formats Ansible errors. Both families are handled, IPv6 first: dual-stack plans need IPv4 too.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Sequence, Union
+
+Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+Address = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
+
+FAMILY_NAMES = {4: "ipv4", 6: "ipv6"}
+FAMILY_LABELS = {4: "IPv4", 6: "IPv6"}
+
+# Ranges that never belong in a cluster address plan, with the reason given to the operator.
+SPECIAL_RANGES: tuple[tuple[Network, str], ...] = (
+    (ipaddress.ip_network("::/128"), "the unspecified address"),
+    (ipaddress.ip_network("::1/128"), "the loopback address"),
+    (ipaddress.ip_network("::ffff:0:0/96"), "the IPv4-mapped range"),
+    (ipaddress.ip_network("fe80::/10"), "the link-local range"),
+    (ipaddress.ip_network("ff00::/8"), "the multicast range"),
+    (ipaddress.ip_network("0.0.0.0/8"), "the unspecified ('this network') range"),
+    (ipaddress.ip_network("127.0.0.0/8"), "the loopback range"),
+    (ipaddress.ip_network("169.254.0.0/16"), "the link-local range"),
+    (ipaddress.ip_network("224.0.0.0/4"), "the multicast range"),
+)
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+class AddressError(ValueError):
+    """Invalid address input. The message is complete and meant for the operator."""
+
+
+def family_name(value: Network | Address) -> str:
+    """``ipv6`` or ``ipv4``."""
+    return FAMILY_NAMES[value.version]
+
+
+def family_label(value: Network | Address) -> str:
+    """``IPv6`` or ``IPv4``, for messages."""
+    return FAMILY_LABELS[value.version]
+
+
+def as_int(value: Any, what: str, *, allow_slash: bool = False) -> int:
+    """An integer from an int or a decimal string (Jinja often hands over strings).
+
+    With ``allow_slash``, ``"/64"`` is read as 64.
+    """
+    if isinstance(value, bool):
+        raise AddressError(f"{what} must be an integer, got a boolean {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if allow_slash and text.startswith("/"):
+            text = text[1:]
+        if re.fullmatch(r"[+-]?[0-9]+", text):
+            return int(text)
+    raise AddressError(f"{what} must be an integer, got {type(value).__name__} {value!r}")
+
+
+def parse_network(value: Any, what: str = "prefix") -> Network:
+    """A network from CIDR text, rejecting host bits with the network to use instead."""
+    if isinstance(value, (ipaddress.IPv4Network, ipaddress.IPv6Network)):
+        return value
+    if not isinstance(value, str):
+        raise AddressError(
+            f"{what} must be a CIDR string such as 2001:db8::/64, got {type(value).__name__} {value!r}"
+        )
+    text = value.strip()
+    if "/" not in text:
+        raise AddressError(f"{what} {value!r} has no prefix length; write it as ADDRESS/LENGTH, e.g. 2001:db8::/64")
+    if "%" in text:
+        raise AddressError(f"{what} {value!r} carries a zone index; a subnet cannot be scoped to an interface")
+    try:
+        return ipaddress.ip_network(text, strict=True)
+    except ValueError as exc:
+        try:
+            loose = ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            raise AddressError(f"{what} {value!r} is not a valid CIDR ({exc})") from exc
+        raise AddressError(f"{what} {value!r} has host bits set; use the network address {loose}") from exc
+
+
+def parse_interface(value: Any, what: str = "address") -> ipaddress.IPv4Interface | ipaddress.IPv6Interface:
+    """An address with its prefix length (``2001:db8::10/64``), as assigned to an interface."""
+    if not isinstance(value, str):
+        raise AddressError(
+            f"{what} must be ADDRESS/LENGTH such as 2001:db8::10/64, got {type(value).__name__} {value!r}"
+        )
+    text = value.strip()
+    if "/" not in text:
+        raise AddressError(f"{what} {value!r} has no prefix length; write it as ADDRESS/LENGTH, e.g. 2001:db8::10/64")
+    try:
+        return ipaddress.ip_interface(text)
+    except ValueError as exc:
+        raise AddressError(f"{what} {value!r} is not a valid address with prefix length ({exc})") from exc
+
+
+def parse_address(value: Any, what: str = "address") -> Address:
+    """A single IP address; brackets around IPv6 are accepted."""
+    if isinstance(value, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
+        return value
+    if not isinstance(value, str):
+        raise AddressError(f"{what} must be an IP address string, got {type(value).__name__} {value!r}")
+    text = value.strip()
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError as exc:
+        raise AddressError(f"{what} {value!r} is not a valid IP address") from exc
+
+
+def normalize(value: Any, what: str = "value") -> str:
+    """RFC 5952 text of an address or CIDR (lowercase, longest zero run compressed)."""
+    if isinstance(value, str) and "/" in value:
+        return str(parse_network(value, what))
+    return str(parse_address(value, what))
+
+
+def special_range(net: Network) -> str | None:
+    """The reason ``net`` may not be used in a plan, or None when it is an ordinary range."""
+    for special, reason in SPECIAL_RANGES:
+        if special.version == net.version and special.overlaps(net):
+            return f"overlaps {reason} {special}"
+    return None
+
+
+def subnet_nth(prefix: Any, new_prefix: Any, index: Any) -> Network:
+    """The ``index``-th child of ``prefix`` with length ``new_prefix``; negative counts from the end. O(1)."""
+    net = parse_network(prefix, "prefix")
+    length = as_int(new_prefix, "new_prefix", allow_slash=True)
+    if length < net.prefixlen:
+        raise AddressError(f"new_prefix /{length} is shorter than the parent {net}; children must be /{net.prefixlen} or longer")
+    if length > net.max_prefixlen:
+        raise AddressError(f"new_prefix /{length} is longer than {family_label(net)} allows (/{net.max_prefixlen} at most)")
+    position = as_int(index, "index")
+    count = 1 << (length - net.prefixlen)
+    resolved = position + count if position < 0 else position
+    if not 0 <= resolved < count:
+        raise AddressError(
+            f"index {position} is out of range: {net} holds {count} /{length} subnets "
+            f"(valid indexes are {-count} to {count - 1})"
+        )
+    start = int(net.network_address) + (resolved << (net.max_prefixlen - length))
+    return type(net)((start, length))
+
+
+def subnet_index(prefix: Any, child: Any) -> int:
+    """The index of ``child`` among the children of ``prefix`` with the child's length (inverse of subnet_nth)."""
+    net = parse_network(prefix, "prefix")
+    sub = parse_network(child, "child")
+    if sub.version != net.version or not sub.subnet_of(net):  # type: ignore[arg-type]
+        raise AddressError(f"{sub} is not inside {net}")
+    return (int(sub.network_address) - int(net.network_address)) >> (sub.max_prefixlen - sub.prefixlen)
+
+
+@dataclass(frozen=True)
+class _Span:
+    first: int
+    last: int
+    label: str
+
+
+def carve(prefix: Any, requests: Any, exclude: Any = None) -> dict[str, str]:
+    """Allocate each request, in order, at the lowest aligned free block of ``prefix``.
+
+    ``requests`` is a list of ``{name, prefix}`` where ``prefix`` is the wanted length (64 or "/64").
+    A block is free when it overlaps neither an earlier allocation nor any ``exclude`` CIDR.
+    Returns name -> CIDR in request order.
+    """
+    parent = parse_network(prefix, "prefix")
+    if not isinstance(requests, Sequence) or isinstance(requests, (str, bytes)):
+        raise AddressError(f"requests must be a list of {{name, prefix}} mappings, got {type(requests).__name__}")
+    blocked: list[_Span] = []
+    for pos, item in enumerate(_as_list(exclude, "exclude")):
+        net = parse_network(item, f"exclude[{pos}]")
+        if net.version != parent.version:
+            raise AddressError(f"exclude[{pos}] {net} is {family_label(net)} but {parent} is {family_label(parent)}")
+        if net.overlaps(parent):  # type: ignore[arg-type]
+            blocked.append(_Span(int(net.network_address), int(net.broadcast_address), f"excluded {net}"))
+
+    result: dict[str, str] = {}
+    base, top = int(parent.network_address), int(parent.broadcast_address)
+    for pos, req in enumerate(requests):
+        if not isinstance(req, Mapping):
+            raise AddressError(f"requests[{pos}] must be a mapping with name and prefix, got {type(req).__name__}")
+        name = req.get("name")
+        if not isinstance(name, str) or not name:
+            raise AddressError(f"requests[{pos}] needs a non-empty string name")
+        if name in result:
+            raise AddressError(f"requests[{pos}] repeats the name {name!r}; names must be unique")
+        if "prefix" not in req:
+            raise AddressError(f"request {name!r} needs a prefix length")
+        length = as_int(req["prefix"], f"request {name!r} prefix", allow_slash=True)
+        if not parent.prefixlen <= length <= parent.max_prefixlen:
+            raise AddressError(
+                f"request {name!r} asks for /{length}, which does not fit in {parent} "
+                f"(lengths /{parent.prefixlen} to /{parent.max_prefixlen})"
+            )
+        size = 1 << (parent.max_prefixlen - length)
+        start = base
+        while True:
+            end = start + size - 1
+            if end > top:
+                raise AddressError(
+                    f"no room left in {parent} for request {name!r} (/{length}) after "
+                    f"{len(result)} allocation(s) and {len(blocked) - len(result)} exclusion(s)"
+                )
+            hits = [span for span in blocked if span.first <= end and span.last >= start]
+            if not hits:
+                break
+            start = _align_up(max(span.last for span in hits) + 1, size)
+        blocked.append(_Span(start, start + size - 1, name))
+        result[name] = str(type(parent)((start, length)))
+    return result
+
+
+def _align_up(value: int, size: int) -> int:
+    return (value + size - 1) // size * size
+
+
+def _as_list(value: Any, what: str) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [part for part in (p.strip() for p in value.split(",")) if part]
+    if isinstance(value, Sequence):
+        return list(value)
+    raise AddressError(f"{what} must be a list of CIDRs, got {type(value).__name__}")
+
+
+def is_dns_name(value: str, *, wildcard: bool = False) -> bool:
+    """True for a DNS-1123 subdomain (lowercase labels); ``*.`` first label allowed with ``wildcard``."""
+    if not value or len(value) > 253:
+        return False
+    labels = value.split(".")
+    if wildcard and labels[0] == "*" and len(labels) > 1:
+        labels = labels[1:]
+    return all(_DNS_LABEL.match(label) for label in labels)
+
+
+def check_port(value: Any, what: str = "port") -> int:
+    port = as_int(value, what)
+    if not 1 <= port <= 65535:
+        raise AddressError(f"{what} {port} is out of range; use 1 to 65535")
+    return port
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A parsed ``host:port``: ``host`` is an address or a lowercase DNS name."""
+
+    host: Address | str
+    port: int
+
+    @property
+    def is_ip(self) -> bool:
+        return not isinstance(self.host, str)
+
+    def __str__(self) -> str:
+        return ip_endpoint(self.host, self.port)
+
+
+def split_host(value: Any, what: str = "host") -> Address | str:
+    """An IP address (brackets optional) or a validated, lowercased DNS name."""
+    if isinstance(value, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
+        return value
+    if not isinstance(value, str) or not value.strip():
+        raise AddressError(f"{what} must be a non-empty string, got {type(value).__name__} {value!r}")
+    text = value.strip()
+    bracketed = text.startswith("[") and text.endswith("]")
+    inner = text[1:-1] if bracketed else text
+    try:
+        address = ipaddress.ip_address(inner)
+    except ValueError:
+        pass
+    else:
+        if bracketed and address.version == 4:
+            raise AddressError(f"{what} {value!r}: only IPv6 addresses go in brackets; write {address}")
+        return address
+    if bracketed or ":" in inner:
+        raise AddressError(f"{what} {value!r} is not a valid IPv6 address")
+    name = inner.rstrip(".").lower()
+    if not is_dns_name(name):
+        raise AddressError(f"{what} {value!r} is neither an IP address nor a valid DNS name")
+    return name
+
+
+def ip_endpoint(host: Any, port: Any, scheme: Any = None) -> str:
+    """``[2001:db8::1]:6443``, ``10.0.0.1:6443`` or ``api.example.com:6443``; with scheme, a URL."""
+    parsed = split_host(host)
+    number = check_port(port)
+    if isinstance(parsed, ipaddress.IPv6Address):
+        text = str(parsed)
+        if scheme is not None and "%" in text:
+            text = text.replace("%", "%25", 1)  # RFC 6874 zone index in a URL
+        hostport = f"[{text}]:{number}"
+    else:
+        hostport = f"{parsed}:{number}"
+    if scheme is None:
+        return hostport
+    if not isinstance(scheme, str) or not re.fullmatch(r"[a-zA-Z][a-zA-Z0-9+.-]*", scheme):
+        raise AddressError(f"scheme {scheme!r} is not a valid URL scheme (e.g. https)")
+    return f"{scheme.lower()}://{hostport}"
+
+
+def parse_endpoint(value: Any, what: str = "endpoint") -> Endpoint:
+    """``host:port`` with IPv6 hosts in brackets (``[2001:db8::100]:6443``)."""
+    if not isinstance(value, str) or not value.strip():
+        raise AddressError(f"{what} must be a host:port string, got {type(value).__name__} {value!r}")
+    text = value.strip()
+    if text.startswith("["):
+        close = text.find("]")
+        if close < 0 or not text[close + 1:].startswith(":"):
+            raise AddressError(f"{what} {value!r} must be [IPV6]:PORT, e.g. [2001:db8::100]:6443")
+        host_text, port_text = text[:close + 1], text[close + 2:]
+    else:
+        if text.count(":") > 1:
+            suggestion = ""
+            try:
+                ipaddress.ip_address(text.rsplit(":", 1)[0])
+                suggestion = f"; did you mean [{text.rsplit(':', 1)[0]}]:{text.rsplit(':', 1)[1]}?"
+            except ValueError:
+                pass
+            raise AddressError(
+                f"{what} {value!r}: an IPv6 host must be in brackets, as in [2001:db8::100]:6443{suggestion}"
+            )
+        if ":" not in text:
+            raise AddressError(f"{what} {value!r} has no port; write it as HOST:PORT, e.g. [2001:db8::100]:6443")
+        host_text, port_text = text.rsplit(":", 1)
+    host = split_host(host_text, f"{what} host")
+    return Endpoint(host, check_port(port_text, f"{what} port"))
+
+
+def overlap_detail(a: Network, b: Network) -> str:
+    """Words for how two overlapping networks relate."""
+    if a == b:
+        return "they are the same range"
+    if a.subnet_of(b):  # type: ignore[arg-type]
+        return f"{a} lies inside {b}"
+    return f"{b} lies inside {a}"
+
+
+def unique(items: Iterable[Any]) -> list[Any]:
+    """Items in first-seen order without repeats."""
+    seen: set[Any] = set()
+    out = []
+    for item in items:
+        if item not in seen:
+            seen.add(item)
+            out.append(item)
+    return out

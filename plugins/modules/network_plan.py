@@ -1,0 +1,100 @@
+#!/usr/bin/python
+# Copyright: v6kube.cluster contributors
+# Apache License 2.0 (see LICENSE) or, at your option, the GNU General Public License version 3
+# or later (see LICENSES/GPL-3.0-or-later.txt)
+# SPDX-License-Identifier: Apache-2.0 OR GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: network_plan
+author: v6kube.cluster maintainers (@v6kube)
+version_added: 0.1.0
+short_description: Validate a cluster address plan before any host is touched
+description:
+  - Runs the address plan validation of the collection on the controller (an action plugin; nothing is
+    sent to the target) and returns the resolved plan, so a play fails in its first task when the plan
+    breaks a rule of kubeadm, kube-apiserver or kube-controller-manager.
+  - Every problem is reported together, each naming the key and the fix.
+  - The same checks back the P(v6kube.cluster.network_plan#filter) filter.
+extends_documentation_fragment:
+  - v6kube.cluster.network_plan
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
+attributes:
+  action:
+    support: full
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+  platform:
+    platforms: all
+"""
+
+EXAMPLES = r"""
+- name: Validate the address plan of the inventory
+  v6kube.cluster.network_plan:
+    stack: ipv6
+    pod_subnets: ["2001:db8:42::/56"]
+    service_subnets: ["2001:db8:43::/112"]
+    host_subnets: ["2001:db8:1::/64"]
+    control_plane_endpoint: "[2001:db8:1::100]:6443"
+    node_count: 200
+  register: v6kube_plan_result
+  run_once: true
+"""
+
+RETURN = r"""
+plan:
+  description: The resolved plan (see the P(v6kube.cluster.network_plan#filter) filter for every key).
+  returned: success
+  type: dict
+  sample:
+    families: [ipv6]
+    primary_family: ipv6
+    pod_subnets: ["2001:db8:42::/56"]
+    service_subnets: ["2001:db8:43::/112"]
+    kubeadm_pod_subnet: "2001:db8:42::/56"
+    kubeadm_service_subnet: "2001:db8:43::/112"
+    api_service_ips: ["2001:db8:43::1"]
+    dns_service_ips: ["2001:db8:43::a"]
+    node_mask_sizes: {ipv6: 64}
+    max_nodes: 256
+table:
+  description: The plan as lines of a readable table.
+  returned: success
+  type: list
+  elements: str
+problems:
+  description: Every problem found, when the plan is rejected.
+  returned: failure
+  type: list
+  elements: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.v6kube.cluster.plugins.module_utils._plan import (
+    PLAN_ARGUMENT_SPEC,
+    PlanError,
+    plan_table,
+    resolve_plan,
+)
+
+
+def main():
+    module = AnsibleModule(argument_spec=PLAN_ARGUMENT_SPEC, supports_check_mode=True)
+    try:
+        plan = resolve_plan(module.params)
+    except PlanError as exc:
+        module.fail_json(msg="v6kube.cluster.network_plan: " + "; ".join(exc.problems), problems=exc.problems)
+    module.exit_json(changed=False, plan=plan, table=plan_table(plan))
+
+
+if __name__ == "__main__":
+    main()

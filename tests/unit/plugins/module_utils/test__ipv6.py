@@ -1,0 +1,323 @@
+from __future__ import annotations
+
+import ipaddress
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ansible_collections.v6kube.cluster.plugins.module_utils._ipv6 import (
+    AddressError,
+    carve,
+    ip_endpoint,
+    normalize,
+    parse_endpoint,
+    parse_network,
+    special_range,
+    subnet_index,
+    subnet_nth,
+)
+
+
+@pytest.mark.parametrize(
+    ("prefix", "new_prefix", "index", "expected"),
+    [
+        ("2001:db8::/32", 64, 0, "2001:db8::/64"),
+        ("2001:db8::/32", 64, 1, "2001:db8:0:1::/64"),
+        ("2001:db8::/32", 64, 4294967295, "2001:db8:ffff:ffff::/64"),
+        ("2001:db8::/32", 64, -1, "2001:db8:ffff:ffff::/64"),
+        ("2001:db8::/32", 64, -4294967296, "2001:db8::/64"),
+        ("2001:db8::/32", "/48", "2", "2001:db8:2::/48"),
+        ("2001:db8:43::/64", 112, 1, "2001:db8:43::1:0/112"),
+        ("2001:db8::/64", 64, 0, "2001:db8::/64"),
+        ("2001:db8::/120", 128, 255, "2001:db8::ff/128"),
+        ("::/0", 1, 1, "8000::/1"),
+        ("10.0.0.0/8", 16, 255, "10.255.0.0/16"),
+        ("10.0.0.0/8", 24, -1, "10.255.255.0/24"),
+        ("192.0.2.0/24", 32, 7, "192.0.2.7/32"),
+        ("2001:DB8::/32", 64, 10, "2001:db8:0:a::/64"),
+    ],
+)
+def test_subnet_nth(prefix, new_prefix, index, expected):
+    assert str(subnet_nth(prefix, new_prefix, index)) == expected
+
+
+@pytest.mark.parametrize(
+    ("prefix", "new_prefix", "index", "match"),
+    [
+        ("2001:db8::/32", 64, 4294967296, r"index 4294967296 is out of range: 2001:db8::/32 holds 4294967296 /64"),
+        ("2001:db8::/32", 64, -4294967297, r"out of range"),
+        ("2001:db8::/32", 16, 0, r"new_prefix /16 is shorter than the parent 2001:db8::/32"),
+        ("2001:db8::/32", 129, 0, r"new_prefix /129 is longer than IPv6 allows \(/128 at most\)"),
+        ("10.0.0.0/8", 33, 0, r"longer than IPv4 allows \(/32 at most\)"),
+        ("2001:db8::1/32", 64, 0, r"has host bits set; use the network address 2001:db8::/32"),
+        ("2001:db8::", 64, 0, r"has no prefix length"),
+        ("2001:db8::/33x", 64, 0, r"is not a valid CIDR"),
+        ("2001:db8::/32", "sixty", 0, r"new_prefix must be an integer"),
+        ("2001:db8::/32", 64, True, r"index must be an integer, got a boolean"),
+        (None, 64, 0, r"prefix must be a CIDR string"),
+    ],
+)
+def test_subnet_nth_rejects(prefix, new_prefix, index, match):
+    with pytest.raises(AddressError, match=match):
+        subnet_nth(prefix, new_prefix, index)
+
+
+def test_subnet_nth_is_constant_time_on_huge_spaces():
+    # The last /128 of ::/0 is 2**128 - 1 children away: any enumeration would never finish.
+    assert str(subnet_nth("::/0", 128, -1)) == "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128"
+
+
+@given(
+    prefixlen=st.integers(min_value=0, max_value=128),
+    extra=st.integers(min_value=0, max_value=128),
+    seed=st.integers(min_value=0, max_value=2**128 - 1),
+    data=st.data(),
+)
+@settings(max_examples=300, deadline=None)
+def test_subnet_index_inverts_subnet_nth(prefixlen, extra, seed, data):
+    new_prefix = min(128, prefixlen + extra)
+    parent = ipaddress.IPv6Network((seed >> (128 - prefixlen) << (128 - prefixlen), prefixlen))
+    count = 1 << (new_prefix - prefixlen)
+    index = data.draw(st.integers(min_value=0, max_value=count - 1))
+    child = subnet_nth(str(parent), new_prefix, index)
+    assert child.subnet_of(parent)
+    assert child.prefixlen == new_prefix
+    assert subnet_index(str(parent), str(child)) == index
+    assert subnet_nth(str(parent), new_prefix, index - count) == child
+
+
+def test_subnet_index_rejects_outsider():
+    with pytest.raises(AddressError, match=r"2001:db9::/64 is not inside 2001:db8::/32"):
+        subnet_index("2001:db8::/32", "2001:db9::/64")
+
+
+@pytest.mark.parametrize(
+    ("prefix", "requests", "exclude", "expected"),
+    [
+        (
+            "2001:db8:40::/48",
+            [{"name": "pods", "prefix": 56}, {"name": "services", "prefix": 112}, {"name": "lb", "prefix": 120}],
+            ["2001:db8:40::/64"],
+            {"pods": "2001:db8:40:100::/56", "services": "2001:db8:40:1::/112", "lb": "2001:db8:40:1::1:0/120"},
+        ),
+        (
+            "2001:db8::/32",
+            [{"name": "a", "prefix": 64}, {"name": "b", "prefix": 48}, {"name": "c", "prefix": 64}],
+            [],
+            {"a": "2001:db8::/64", "b": "2001:db8:1::/48", "c": "2001:db8:0:1::/64"},
+        ),
+        (
+            "10.0.0.0/16",
+            [{"name": "pods", "prefix": "/17"}, {"name": "svc", "prefix": "20"}],
+            None,
+            {"pods": "10.0.0.0/17", "svc": "10.0.128.0/20"},
+        ),
+        (
+            "2001:db8::/64",
+            [{"name": "all", "prefix": 64}],
+            ["2001:db9::/64"],  # outside the parent: no effect
+            {"all": "2001:db8::/64"},
+        ),
+        (
+            "2001:db8::/126",
+            [{"name": "x", "prefix": 128}],
+            "2001:db8::/128, 2001:db8::2/127",  # comma-separated string
+            {"x": "2001:db8::1/128"},
+        ),
+    ],
+)
+def test_carve(prefix, requests, exclude, expected):
+    result = carve(prefix, requests, exclude)
+    assert result == expected
+    assert list(result) == [r["name"] for r in requests]
+
+
+@pytest.mark.parametrize(
+    ("prefix", "requests", "exclude", "match"),
+    [
+        ("2001:db8::/63", [{"name": "a", "prefix": 64}, {"name": "b", "prefix": 64}, {"name": "c", "prefix": 64}],
+         [], r"no room left in 2001:db8::/63 for request 'c' \(/64\)"),
+        ("2001:db8::/64", [{"name": "a", "prefix": 64}], ["2001:db8::5/128"], r"no room left .* request 'a'"),
+        ("2001:db8::/64", [{"name": "a", "prefix": 48}], [], r"request 'a' asks for /48, which does not fit"),
+        ("2001:db8::/64", [{"name": "a", "prefix": 80}, {"name": "a", "prefix": 80}], [], r"repeats the name 'a'"),
+        ("2001:db8::/64", [{"prefix": 80}], [], r"requests\[0\] needs a non-empty string name"),
+        ("2001:db8::/64", [{"name": "a"}], [], r"request 'a' needs a prefix length"),
+        ("2001:db8::/64", [{"name": "a", "prefix": 80}], ["10.0.0.0/8"], r"exclude\[0\] 10.0.0.0/8 is IPv4"),
+        ("2001:db8::/64", "pods", [], r"requests must be a list"),
+        ("2001:db8::/64", ["pods"], [], r"requests\[0\] must be a mapping"),
+    ],
+)
+def test_carve_rejects(prefix, requests, exclude, match):
+    with pytest.raises(AddressError, match=match):
+        carve(prefix, requests, exclude)
+
+
+@st.composite
+def carve_inputs(draw):
+    parent_len = draw(st.integers(min_value=32, max_value=120))
+    base = draw(st.integers(min_value=0, max_value=2**parent_len - 1)) << (128 - parent_len)
+    parent = ipaddress.IPv6Network((base, parent_len))
+    lengths = draw(st.lists(st.integers(min_value=parent_len, max_value=min(128, parent_len + 8)), max_size=12))
+    excludes = []
+    for _ in range(draw(st.integers(min_value=0, max_value=4))):
+        length = draw(st.integers(min_value=parent_len, max_value=128))
+        index = draw(st.integers(min_value=0, max_value=2 ** (length - parent_len) - 1))
+        excludes.append(str(subnet_nth(str(parent), length, index)))
+    return str(parent), [{"name": f"r{i}", "prefix": n} for i, n in enumerate(lengths)], excludes
+
+
+@given(carve_inputs())
+@settings(max_examples=300, deadline=None)
+def test_carve_never_overlaps_and_stays_inside(args):
+    prefix, requests, exclude = args
+    parent = ipaddress.ip_network(prefix)
+    try:
+        result = carve(prefix, requests, exclude)
+    except AddressError as exc:
+        assert "no room left" in str(exc)
+        return
+    nets = [ipaddress.ip_network(v) for v in result.values()]
+    for req, net in zip(requests, nets):
+        assert net.subnet_of(parent)
+        assert net.prefixlen == req["prefix"]
+        assert not any(net.overlaps(ipaddress.ip_network(e)) for e in exclude)
+    for i, a in enumerate(nets):
+        for b in nets[i + 1:]:
+            assert not a.overlaps(b)
+
+
+@given(carve_inputs())
+@settings(max_examples=150, deadline=None)
+def test_carve_picks_the_lowest_free_block(args):
+    prefix, requests, exclude = args
+    try:
+        result = carve(prefix, requests, exclude)
+    except AddressError:
+        return
+    taken = [ipaddress.ip_network(e) for e in exclude]
+    for req in requests:
+        net = ipaddress.ip_network(result[req["name"]])
+        index = subnet_index(prefix, str(net))
+        # Every lower aligned block of that length must be blocked by an exclusion or earlier allocation.
+        for lower in range(max(0, index - 64), index):
+            candidate = subnet_nth(prefix, req["prefix"], lower)
+            assert any(candidate.overlaps(t) for t in taken)
+        taken.append(net)
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "scheme", "expected"),
+    [
+        ("2001:db8::1", 6443, None, "[2001:db8::1]:6443"),
+        ("2001:DB8:0:0:0:0:0:1", "6443", None, "[2001:db8::1]:6443"),
+        ("[2001:db8::1]", 6443, None, "[2001:db8::1]:6443"),
+        ("::1", 2379, "https", "https://[::1]:2379"),
+        ("10.0.0.1", 6443, None, "10.0.0.1:6443"),
+        ("API.Example.com", 6443, None, "api.example.com:6443"),
+        ("api.example.com.", 443, "HTTPS", "https://api.example.com:443"),
+        ("fe80::1%eth0", 2379, "https", "https://[fe80::1%25eth0]:2379"),
+        ("2001:db8:0:1:1:1:1:1", 1, None, "[2001:db8:0:1:1:1:1:1]:1"),
+        ("2001:0db8:0000:0000:0001:0000:0000:0001", 65535, None, "[2001:db8::1:0:0:1]:65535"),
+    ],
+)
+def test_ip_endpoint(host, port, scheme, expected):
+    assert ip_endpoint(host, port, scheme) == expected
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "scheme", "match"),
+    [
+        ("2001:db8::1", 0, None, r"port 0 is out of range; use 1 to 65535"),
+        ("2001:db8::1", 65536, None, r"port 65536 is out of range"),
+        ("2001:db8::1", "https", None, r"port must be an integer"),
+        ("2001:db8::zz", 443, None, r"is not a valid IPv6 address"),
+        ("[10.0.0.1]", 443, None, r"only IPv6 addresses go in brackets"),
+        ("bad_name", 443, None, r"neither an IP address nor a valid DNS name"),
+        ("", 443, None, r"must be a non-empty string"),
+        ("::1", 443, "ht tp", r"not a valid URL scheme"),
+    ],
+)
+def test_ip_endpoint_rejects(host, port, scheme, match):
+    with pytest.raises(AddressError, match=match):
+        ip_endpoint(host, port, scheme)
+
+
+@pytest.mark.parametrize(
+    ("text", "host", "port"),
+    [
+        ("[2001:db8:1::100]:6443", "2001:db8:1::100", 6443),
+        ("10.0.0.1:6443", "10.0.0.1", 6443),
+        ("api.example.com:6443", "api.example.com", 6443),
+    ],
+)
+def test_parse_endpoint(text, host, port):
+    endpoint = parse_endpoint(text)
+    assert (str(endpoint.host), endpoint.port) == (host, port)
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("2001:db8:1::100:6443", r"an IPv6 host must be in brackets.*did you mean \[2001:db8:1::100\]:6443"),
+        ("[2001:db8:1::100]", r"must be \[IPV6\]:PORT"),
+        ("[2001:db8:1::100]6443", r"must be \[IPV6\]:PORT"),
+        ("api.example.com", r"has no port"),
+        ("[2001:db8:1::100]:0", r"port 0 is out of range"),
+        ("[2001:db8:1::100]:http", r"port must be an integer"),
+    ],
+)
+def test_parse_endpoint_rejects(text, match):
+    with pytest.raises(AddressError, match=match):
+        parse_endpoint(text)
+
+
+@pytest.mark.parametrize(
+    ("cidr", "reason"),
+    [
+        ("fe80::/64", "link-local"),
+        ("ff02::/16", "multicast"),
+        ("::1/128", "loopback"),
+        ("::/128", "unspecified"),
+        ("::ffff:0:0/96", "IPv4-mapped"),
+        ("::/0", "unspecified"),
+        ("127.0.0.0/8", "loopback"),
+        ("169.254.0.0/16", "link-local"),
+        ("224.0.0.0/4", "multicast"),
+        ("0.0.0.0/8", "unspecified"),
+    ],
+)
+def test_special_ranges(cidr, reason):
+    assert reason in special_range(ipaddress.ip_network(cidr))
+
+
+@pytest.mark.parametrize("cidr", ["2001:db8::/32", "fd00::/8", "2000::/3", "10.0.0.0/8", "100.64.0.0/10"])
+def test_ordinary_ranges(cidr):
+    assert special_range(ipaddress.ip_network(cidr)) is None
+
+
+def test_parse_network_rejects_zone():
+    with pytest.raises(AddressError, match="zone index"):
+        parse_network("fe80::%eth0/64")
+
+
+addresses = st.one_of(
+    st.integers(min_value=0, max_value=2**128 - 1).map(lambda i: str(ipaddress.IPv6Address(i))),
+    st.integers(min_value=0, max_value=2**32 - 1).map(lambda i: str(ipaddress.IPv4Address(i))),
+    st.integers(min_value=0, max_value=2**128 - 1).map(lambda i: ipaddress.IPv6Address(i).exploded.upper()),
+)
+
+
+@given(addresses)
+def test_normalize_is_idempotent(text):
+    once = normalize(text)
+    assert normalize(once) == once
+    assert once == once.lower()
+    assert ipaddress.ip_address(once) == ipaddress.ip_address(text)
+
+
+@given(st.integers(min_value=0, max_value=128), st.integers(min_value=0, max_value=2**128 - 1))
+def test_normalize_network_is_idempotent(length, value):
+    net = ipaddress.IPv6Network((value >> (128 - length) << (128 - length) if length else 0, length))
+    once = normalize(net.exploded.upper())
+    assert normalize(once) == once == str(net)
