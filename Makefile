@@ -37,6 +37,7 @@ lab: ## Install podman, build the lab images, create the IPv6-only network (cach
 lint: deps ## yamllint and ansible-lint (production profile)
 	yamllint --strict .
 	ansible-lint --offline --profile production
+	antsibull-changelog lint
 
 .PHONY: sanity
 sanity: deps ## ansible-test sanity with the local Python, no ignore files

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Run the given Molecule scenarios one after another (never two at once: the lab has two cores), keep going
+# after a failure, and fail at the end if any scenario failed.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+[ $# -gt 0 ] || die "usage: $0 SCENARIO..."
+cd "$V6K_ROOT"
+failed=()
+for scenario in "$@"; do
+  start=$(date +%s)
+  log "molecule: $scenario"
+  if molecule test -s "$scenario"; then
+    log "molecule: $scenario passed in $(( $(date +%s) - start ))s"
+  else
+    log "molecule: $scenario FAILED after $(( $(date +%s) - start ))s"
+    failed+=("$scenario")
+    molecule destroy -s "$scenario" >/dev/null 2>&1 || true
+  fi
+done
+if [ ${#failed[@]} -gt 0 ]; then
+  log "molecule: failed scenarios: ${failed[*]}"
+  exit 1
+fi
+log "molecule: all $# scenario(s) passed"

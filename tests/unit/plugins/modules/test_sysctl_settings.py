@@ -1,0 +1,85 @@
+"""sysctl_settings against a kernel-like tree on disk (the Molecule scenario runs it on real kernels)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from ansible_collections.v6kube.cluster.plugins.modules import sysctl_settings
+
+
+@pytest.fixture()
+def proc(tmp_path):
+    root = tmp_path / "proc"
+    for key, value in {"net/ipv6/conf/all/forwarding": "0", "net/ipv6/conf/all/accept_ra": "1",
+                       "net/ipv6/conf/default/accept_ra": "1"}.items():
+        path = root / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(value + "\n")
+    return root
+
+
+def args(proc, tmp_path, **settings):
+    return {"settings": settings, "path": str(tmp_path / "sysctl.d" / "90-v6kube.conf"), "proc_root": str(proc)}
+
+
+def live(proc, key):
+    return (proc / key.replace(".", "/")).read_text().strip()
+
+
+def test_applies_verifies_and_persists(run_module, proc, tmp_path):
+    a = args(proc, tmp_path, **{"net.ipv6.conf.all.forwarding": 1, "net.ipv6.conf.all.accept_ra": 2})
+    result = run_module(sysctl_settings.main, a, diff=True)
+    assert result["changed"] and result["file_changed"]
+    assert result["live_changes"] == {"net.ipv6.conf.all.forwarding": {"before": "0", "after": "1"},
+                                      "net.ipv6.conf.all.accept_ra": {"before": "1", "after": "2"}}
+    assert live(proc, "net.ipv6.conf.all.forwarding") == "1"
+    assert "net.ipv6.conf.all.forwarding = 1" in result["diff"]["after"] and result["diff"]["before"] == ""
+    assert oct(os.stat(a["path"]).st_mode & 0o777) == "0o644"
+    again = run_module(sysctl_settings.main, a)
+    assert not again["changed"] and again["live_changes"] == {}
+
+
+def test_check_mode_changes_nothing(run_module, proc, tmp_path):
+    a = args(proc, tmp_path, **{"net.ipv6.conf.all.forwarding": 1})
+    result = run_module(sysctl_settings.main, a, check_mode=True)
+    assert result["changed"] and result["file_changed"]
+    assert live(proc, "net.ipv6.conf.all.forwarding") == "0"
+    assert not os.path.exists(a["path"])
+
+
+def test_missing_keys_refused_before_any_change(run_module, proc, tmp_path):
+    a = args(proc, tmp_path, **{"net.ipv6.conf.all.forwarding": 1, "net.ipv4.conf.all.disable_ipv4": 1,
+                                "net.ipv6.conf.all.acceptra": 2})
+    result = run_module(sysctl_settings.main, a)
+    assert result["failed"]
+    assert len(result["invalid"]) == 2
+    assert "disable_ipv4 does not exist in Linux" in result["msg"]
+    assert "did you mean net.ipv6.conf.all.accept_ra?" in result["msg"]
+    assert live(proc, "net.ipv6.conf.all.forwarding") == "0"
+    assert not os.path.exists(a["path"])
+
+
+def test_value_the_kernel_does_not_keep_is_rolled_back(run_module, proc, tmp_path, monkeypatch):
+    # A kernel that silently clamps accept_ra to 1: read-back differs from what was written.
+    real_write = sysctl_settings.write_value
+
+    def clamping_write(path, value):
+        real_write(path, "1" if path.endswith("default/accept_ra") else value)
+
+    monkeypatch.setattr(sysctl_settings, "write_value", clamping_write)
+    a = args(proc, tmp_path, **{"net.ipv6.conf.all.forwarding": 1, "net.ipv6.conf.default.accept_ra": 2})
+    result = run_module(sysctl_settings.main, a)
+    assert result["failed"]
+    assert "the kernel did not take net.ipv6.conf.default.accept_ra = 2; it reads 1" in result["msg"]
+    assert live(proc, "net.ipv6.conf.all.forwarding") == "0"  # restored
+    assert not os.path.exists(a["path"])
+
+
+def test_apply_false_only_writes_the_file(run_module, proc, tmp_path):
+    a = dict(args(proc, tmp_path, **{"net.ipv6.conf.all.forwarding": 1}), apply=False)
+    result = run_module(sysctl_settings.main, a)
+    assert result["changed"] and result["live_changes"] == {}
+    assert live(proc, "net.ipv6.conf.all.forwarding") == "0"
+    assert os.path.exists(a["path"])
