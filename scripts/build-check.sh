@@ -30,7 +30,8 @@ for filter in subnet_nth carve ip_endpoint network_plan cert_sans; do
   ansible-doc -t filter "v6kube.cluster.$filter" >/dev/null || die "ansible-doc cannot read filter $filter"
 done
 ansible-doc -t module v6kube.cluster.network_plan >/dev/null || die "ansible-doc cannot read module network_plan"
-for role in $(ls "$V6K_ROOT/roles"); do
+for role_dir in "$V6K_ROOT"/roles/*/; do
+  role=$(basename "$role_dir")
   ansible-doc -t role "v6kube.cluster.$role" >/dev/null || die "ansible-doc cannot read role $role"
 done
 cat > "$out/use.yml" <<'YAML'

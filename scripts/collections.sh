@@ -35,7 +35,9 @@ printf '%s\n' "$wheel_req" > "$req"
 log "collections: fetching ${wheel_req%% *} (checksum enforced)"
 "$python" -m pip download --quiet --disable-pip-version-check --no-deps --require-hashes \
   --only-binary=:all: -d "$wheels" -r "$req"
-wheel=$(ls "$wheels"/"$(echo "${wheel_req%% *}" | sed 's/==/-/')"-py3-none-any.whl)
+wheel_pin=${wheel_req%% *}
+wheel=$wheels/${wheel_pin/==/-}-py3-none-any.whl
+[ -f "$wheel" ] || die "pip did not leave $wheel"
 
 rm -rf "${V6K_COLLECTIONS}"
 mkdir -p "$dest"

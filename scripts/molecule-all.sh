@@ -5,7 +5,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 [ $# -gt 0 ] || die "usage: $0 SCENARIO..."
-cd "$V6K_ROOT"
+cd "$V6K_ROOT" || exit 1
 failed=()
 for scenario in "$@"; do
   start=$(date +%s)

@@ -4,6 +4,10 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+if ! command -v shellcheck >/dev/null; then
+  log "sanity: installing shellcheck (the shellcheck sanity test is skipped without it)"
+  as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null
+fi
 [ ! -e "${V6K_ROOT}/tests/sanity" ] || die "tests/sanity exists: this collection keeps zero ignore files"
 python=$("${V6K_VENV}/bin/python" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
 # ansible-test bootstraps pip in its sanity venvs with a script from a host the lab cannot reach;

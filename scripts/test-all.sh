@@ -3,7 +3,7 @@
 # then runs every stage even after a failure, and fails at the end if any stage failed.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-cd "$V6K_ROOT"
+cd "$V6K_ROOT" || exit 1
 
 export PATH=${V6K_VENV}/bin:$PATH
 export ANSIBLE_COLLECTIONS_PATH=${V6K_COLLECTIONS} ANSIBLE_CONFIG=${V6K_ROOT}/ansible.cfg
@@ -12,7 +12,8 @@ export ANSIBLE_FORCE_COLOR=0 PY_COLORS=0 NO_COLOR=1
 passed=() failed=()
 stage() {
   local name=$1; shift
-  local start=$(date +%s)
+  local start
+  start=$(date +%s)
   log "=== $name"
   if "$@"; then
     passed+=("$name")

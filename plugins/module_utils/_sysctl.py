@@ -115,7 +115,7 @@ def parse_conf(text: str) -> dict[str, str]:
             continue
         if "=" not in line:
             continue
-        key, _, value = line.partition("=")
+        key, value = line.split("=", 1)
         key = dotted(key.strip().lstrip("-").strip())
         found[key] = " ".join(value.split())
     return found

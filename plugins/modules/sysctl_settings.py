@@ -199,6 +199,7 @@ def main():
             handle.write(content)
         os.chmod(tmp, 0o644)
         module.atomic_move(tmp, path)
+        os.chmod(path, 0o644)  # atomic_move gives a new file the umask's mode
 
     for warning in conflicts(settings, later_files(path)):
         module.warn(warning)

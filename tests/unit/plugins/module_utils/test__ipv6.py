@@ -160,7 +160,7 @@ def carve_inputs(draw):
     parent = ipaddress.IPv6Network((base, parent_len))
     lengths = draw(st.lists(st.integers(min_value=parent_len, max_value=min(128, parent_len + 8)), max_size=12))
     excludes = []
-    for _ in range(draw(st.integers(min_value=0, max_value=4))):
+    for _count in range(draw(st.integers(min_value=0, max_value=4))):
         length = draw(st.integers(min_value=parent_len, max_value=128))
         index = draw(st.integers(min_value=0, max_value=2 ** (length - parent_len) - 1))
         excludes.append(str(subnet_nth(str(parent), length, index)))

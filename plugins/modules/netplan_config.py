@@ -1,0 +1,192 @@
+#!/usr/bin/python
+# Copyright: v6kube.cluster contributors
+# Apache License 2.0 (see LICENSE) or, at your option, the GNU General Public License version 3
+# or later (see LICENSES/GPL-3.0-or-later.txt)
+# SPDX-License-Identifier: Apache-2.0 OR GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: netplan_config
+author: v6kube.cluster maintainers (@v6kube)
+version_added: 0.1.0
+short_description: Validate and write a static IPv6 netplan configuration, without applying it
+description:
+  - Checks the interfaces first (addresses and prefix lengths, gateways on-link or marked on-link,
+    nameservers of a family the host has, IPv4 on an IPv6-only host, MTU at least 1280) and reports every
+    problem together.
+  - Renders one netplan file and validates it with C(netplan generate) in a scratch root that holds the
+    host's other netplan files too, so a file netplan would reject never replaces the live one.
+  - Writes it atomically, mode 0600, keeping the previous version next to it (C(<path>.v6kube-previous))
+    for the rollback of the P(v6kube.cluster.netplan#role) role; removes that copy when there was no
+    previous file.
+  - Does not run C(netplan apply); the role applies with an automatic rollback.
+options:
+  interfaces:
+    description:
+      - The interfaces, each with C(name) and optional C(match_mac), C(addresses), C(gateway),
+        C(gateway_on_link), C(routes) (C(to), C(via), C(metric), C(on_link)), C(nameservers), C(search),
+        C(dhcp4), C(dhcp6), C(accept_ra) and C(mtu). See the role documentation for each key.
+    type: list
+    elements: dict
+    required: true
+  stack:
+    description: V(ipv6) refuses IPv4 addresses, gateways, routes, nameservers and dhcp4; V(dual) allows them.
+    type: str
+    default: ipv6
+    choices: [ipv6, dual]
+  renderer:
+    description: The netplan renderer.
+    type: str
+    default: networkd
+    choices: [networkd, NetworkManager]
+  path:
+    description: The netplan file to manage.
+    type: path
+    default: /etc/netplan/60-v6kube.yaml
+  validate:
+    description: Validate the rendered file with C(netplan generate) in a scratch root before writing it.
+    type: bool
+    default: true
+attributes:
+  check_mode:
+    support: full
+    description: Validates (including C(netplan generate)) and reports the change without writing.
+  diff_mode:
+    support: full
+    description: Shows the file before and after.
+  platform:
+    platforms: posix
+    support: full
+    description: Linux hosts with netplan.
+"""
+
+EXAMPLES = r"""
+- name: Static IPv6 on eth0
+  v6kube.cluster.netplan_config:
+    interfaces:
+      - name: eth0
+        addresses: ["2001:db8:1::10/64"]
+        gateway: "2001:db8:1::1"
+        nameservers: ["2001:4860:4860::8888", "2606:4700:4700::1111"]
+  register: netplan_file
+"""
+
+RETURN = r"""
+path:
+  description: The managed file.
+  returned: always
+  type: str
+previous:
+  description: Where the previous version was kept, or null when there was none.
+  returned: success
+  type: str
+gateways:
+  description: Default gateways of the configuration, with their interface, for reachability checks.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{interface: eth0, address: "2001:db8:1::1"}]
+problems:
+  description: Every problem found in the inputs, when they are rejected.
+  returned: failure
+  type: list
+  elements: str
+"""
+
+import glob
+import os
+import shutil
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.v6kube.cluster.plugins.module_utils._netplan import NetplanError, build_config, render
+
+NETPLAN_DIRS = ("lib/netplan", "etc/netplan", "run/netplan")
+
+
+def netplan_generate(module, path, content):
+    """Run ``netplan generate`` over the host's netplan files with ``content`` in place of ``path``."""
+    netplan = module.get_bin_path("netplan", required=True)
+    root = tempfile.mkdtemp(prefix="v6kube-netplan.")
+    try:
+        for directory in NETPLAN_DIRS:
+            os.makedirs(os.path.join(root, directory), mode=0o700)
+            for source in glob.glob(os.path.join("/", directory, "*.yaml")):
+                if os.path.abspath(source) != os.path.abspath(path):
+                    shutil.copy(source, os.path.join(root, directory))
+        target = os.path.join(root, os.path.relpath(os.path.abspath(path), "/"))
+        os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
+        with open(target, "w", encoding="utf-8") as handle:
+            handle.write(content)
+        os.chmod(target, 0o600)
+        rc, out, err = module.run_command([netplan, "generate", "--root-dir", root])
+        return rc, (err or out).strip()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            interfaces=dict(type="list", elements="dict", required=True),
+            stack=dict(type="str", default="ipv6", choices=["ipv6", "dual"]),
+            renderer=dict(type="str", default="networkd", choices=["networkd", "NetworkManager"]),
+            path=dict(type="path", default="/etc/netplan/60-v6kube.yaml"),
+            validate=dict(type="bool", default=True),
+        ),
+        supports_check_mode=True,
+    )
+    path = module.params["path"]
+    try:
+        config = build_config(module.params["interfaces"], module.params["stack"], module.params["renderer"])
+    except NetplanError as exc:
+        module.fail_json(msg="netplan: " + " | ".join(exc.problems), problems=exc.problems, path=path)
+    content = render(config)
+    gateways = [
+        {"interface": name, "address": route["via"]}
+        for name, iface in config["network"]["ethernets"].items()
+        for route in iface.get("routes", [])
+        if route["to"] == "default"
+    ]
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            before = handle.read()
+    except FileNotFoundError:
+        before = None
+    changed = before != content
+
+    if module.params["validate"] and changed:
+        rc, output = netplan_generate(module, path, content)
+        if rc != 0:
+            module.fail_json(msg=f"netplan generate rejects the rendered configuration: {output}", path=path,
+                             rendered=content)
+
+    previous = path + ".v6kube-previous"
+    if changed and not module.check_mode:
+        directory = os.path.dirname(path)
+        os.makedirs(directory, mode=0o755, exist_ok=True)
+        if before is None:
+            if os.path.exists(previous):
+                os.unlink(previous)
+        else:
+            shutil.copy2(path, previous)
+            os.chmod(previous, 0o600)
+        fd, tmp = tempfile.mkstemp(prefix=".v6kube-netplan.", dir=directory)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(content)
+        os.chmod(tmp, 0o600)
+        module.atomic_move(tmp, path)
+        os.chmod(path, 0o600)  # atomic_move gives a new file the umask's mode
+    keeps_previous = before is not None if changed else os.path.exists(previous)
+
+    result = dict(changed=changed, path=path, previous=previous if keeps_previous else None, gateways=gateways)
+    if module._diff:
+        result["diff"] = dict(before=before or "", after=content, before_header=path, after_header=path)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""netplan_config file handling (the Molecule scenario covers netplan generate and apply on a real host)."""
+
+from __future__ import annotations
+
+import os
+
+from ansible_collections.v6kube.cluster.plugins.modules import netplan_config
+
+IFACES = [{"name": "eth0", "addresses": ["2001:db8:1::10/64"], "gateway": "2001:db8:1::1"}]
+
+
+def args(tmp_path, interfaces=None):
+    return {"interfaces": interfaces or IFACES, "path": str(tmp_path / "netplan" / "60-v6kube.yaml"),
+            "validate": False}
+
+
+def test_writes_private_file_and_reports_gateways(run_module, tmp_path):
+    a = args(tmp_path)
+    result = run_module(netplan_config.main, a, diff=True)
+    assert result["changed"] and result["previous"] is None
+    assert result["gateways"] == [{"interface": "eth0", "address": "2001:db8:1::1"}]
+    assert oct(os.stat(a["path"]).st_mode & 0o777) == "0o600"
+    assert "via: \"2001:db8:1::1\"" in result["diff"]["after"]
+    assert not run_module(netplan_config.main, a)["changed"]
+
+
+def test_keeps_the_previous_version(run_module, tmp_path):
+    a = args(tmp_path)
+    run_module(netplan_config.main, a)
+    first = open(a["path"], encoding="utf-8").read()
+    b = args(tmp_path, [dict(IFACES[0], addresses=["2001:db8:1::11/64"])])
+    result = run_module(netplan_config.main, b)
+    assert result["previous"] == a["path"] + ".v6kube-previous"
+    assert open(result["previous"], encoding="utf-8").read() == first
+    assert "2001:db8:1::11/64" in open(a["path"], encoding="utf-8").read()
+
+
+def test_check_mode_writes_nothing(run_module, tmp_path):
+    a = args(tmp_path)
+    result = run_module(netplan_config.main, a, check_mode=True)
+    assert result["changed"] and not os.path.exists(a["path"])
+
+
+def test_bad_input_writes_nothing(run_module, tmp_path):
+    a = args(tmp_path, [{"name": "eth0", "addresses": ["2001:db8:1::10/64"], "gateway": "2001:db8:2::1"}])
+    result = run_module(netplan_config.main, a)
+    assert result["failed"] and "not on-link" in result["msg"]
+    assert not os.path.exists(a["path"])
