@@ -47,6 +47,10 @@ sanity: deps ## ansible-test sanity with the local Python, no ignore files
 unit: deps ## Unit and property tests of the Python core, filters and modules
 	python -m pytest tests/unit
 
+.PHONY: integration
+integration: deps ## Playbooks run by ansible-playbook on the controller (plan, early failure)
+	python -m pytest -p no:cacheprovider -q tests/integration
+
 .PHONY: build
 build: deps ## Build the collection tarball and install it into an empty path
 	@scripts/build-check.sh

@@ -62,6 +62,8 @@ build_image() {
     as_root rm -rf "$root" "${root}.log"
     mv "${tarball}.tmp" "$tarball"
   fi
+  # Keep only the current recipe's root filesystem.
+  find "$images" -maxdepth 1 -name "${name}-${suite}-*.tar" ! -name "$(basename "$tarball")" -delete
   local changes=(--change "LABEL=org.v6kube.recipe=${recipe}")
   local c
   for c in "$@"; do changes+=(--change "$c"); done
@@ -82,6 +84,11 @@ customize_rootfs() {
                 apt-daily-upgrade.timer e2scrub_reap.service fstrim.timer; do
       as_root ln -sf /dev/null "$root/etc/systemd/system/$unit"
     done
+    # Keep the MAC address the container runtime gave eth0. With the default policy, udev derives it from the
+    # machine-id, which privileged containers on one VM share: every lab host would get the same MAC.
+    as_root mkdir -p "$root/etc/systemd/network"
+    printf '[Match]\nOriginalName=*\n\n[Link]\nNamePolicy=keep kernel database onboard slot path\nMACAddressPolicy=none\n' \
+      | as_root tee "$root/etc/systemd/network/99-default.link" >/dev/null
     # Each host gets its own SSH host keys on first boot instead of sharing the image's.
     as_root rm -f "$root"/etc/ssh/ssh_host_*
     as_root mkdir -p "$root/etc/systemd/system/ssh.service.d"

@@ -37,6 +37,7 @@ stage ansible-lint ansible-lint --offline --profile production
 stage changelog antsibull-changelog lint
 stage sanity scripts/sanity.sh
 stage unit python -m pytest tests/unit
+stage integration python -m pytest -p no:cacheprovider -q tests/integration
 stage build scripts/build-check.sh
 # shellcheck disable=SC2046
 stage molecule scripts/molecule-all.sh $(scenarios)

@@ -1,0 +1,65 @@
+"""The collection's playbooks run by ansible-playbook on the controller.
+
+A wrong plan must stop site.yml before any host is contacted: the example inventory's hosts are
+documentation addresses nobody answers on, so any connection attempt would show up as UNREACHABLE.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def playbook(*args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".cache" / "collections"),
+               ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1",
+               ANSIBLE_CALLBACK_RESULT_FORMAT="json", ANSIBLE_DISPLAY_ARGS_TO_STDOUT="0")
+    return subprocess.run(["ansible-playbook", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300, check=False)
+
+
+def test_plan_playbook_prints_the_example_plan():
+    result = playbook("-i", "inventories/example", "playbooks/plan.yml")
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    for expected in ("2001:db8:42::/56", "room for 256 nodes", "kubernetes 2001:db8:43::1, DNS 2001:db8:43::a",
+                     "API endpoint: [2001:db8:1::100]:6443", "--node-cidr-mask-size-ipv6=64",
+                     "apiserver certSANs (15): api.example.com, cp1, cp2, cp3"):
+        assert expected in out, out
+    assert "UNREACHABLE" not in out
+
+
+@pytest.mark.parametrize(
+    ("extra", "messages"),
+    [
+        ({"v6kube_service_subnets": ["fd00:10::/104"]},
+         ["service_subnets[0] fd00:10::/104 has 24 host bits; kube-apiserver allows at most 20 (use /108 or longer)"]),
+        ({"v6kube_pod_subnets": ["2001:db8:42::/56", "10.244.0.0/16"], "v6kube_control_plane_endpoint": "10.0.0.1:6443"},
+         ["pod_subnets[1] 10.244.0.0/16 is IPv4 but stack is ipv6", "control_plane_endpoint 10.0.0.1:6443 is IPv4",
+          "the plan has 2 problems"]),
+        ({"v6kube_service_subnets": ["2001:db8:42::/112"]},
+         ["pod_subnets[0] 2001:db8:42::/56 overlaps service_subnets[0] 2001:db8:42::/112"]),
+        ({"v6kube_node_count": 300}, ["node_count 300 exceeds the ipv6 capacity"]),
+    ],
+)
+def test_wrong_plan_stops_site_before_any_host_is_touched(extra, messages):
+    result = playbook("-i", "inventories/example", "site.yml", "-e", json.dumps(extra))
+    assert result.returncode != 0
+    out = result.stdout + result.stderr
+    for message in messages:
+        assert message in out, out
+    assert "UNREACHABLE" not in out, out
+    assert "Prepare the nodes" not in out, out
+
+
+def test_example_inventory_is_the_documented_one():
+    text = (ROOT / "inventories" / "example" / "group_vars" / "all.yml").read_text(encoding="utf-8")
+    for key in ("v6kube_stack", "v6kube_pod_subnets", "v6kube_service_subnets", "v6kube_node_mask_size_ipv6",
+                "v6kube_host_subnets", "v6kube_lb_subnets", "v6kube_control_plane_endpoint", "v6kube_cluster_domain"):
+        assert f"\n{key}:" in text
