@@ -48,15 +48,20 @@ unit: deps ## Unit and property tests of the Python core, filters and modules
 	python -m pytest tests/unit
 
 .PHONY: integration
-integration: deps ## Playbooks run by ansible-playbook on the controller (plan, early failure)
+integration: deps toolchain ## Controller-side tests: playbooks, and kubeadm against the rendered configurations
 	python -m pytest -p no:cacheprovider -q tests/integration
 
 .PHONY: build
 build: deps ## Build the collection tarball and install it into an empty path
 	@scripts/build-check.sh
 
+.PHONY: toolchain
+toolchain: ## Build the pinned upstream tools from their Go modules (cached) and the lab mirror
+	@scripts/build-toolchain.sh
+	@scripts/lab-mirror.sh build
+
 .PHONY: molecule
-molecule: deps lab ## Every Molecule scenario (SCENARIOS="a b" for some)
+molecule: deps lab toolchain ## Every Molecule scenario (SCENARIOS="a b" for some)
 	@scripts/molecule-all.sh $(SCENARIOS)
 
 .PHONY: test
@@ -72,8 +77,9 @@ plan: deps ## Print the address plan of INVENTORY (default inventories/example)
 	ansible-playbook -i $(or $(INVENTORY),inventories/example) playbooks/plan.yml
 
 .PHONY: bench
-bench: deps ## Benchmarks, printed as ratios against baselines from the same run
+bench: deps toolchain ## Benchmarks, printed as ratios against baselines from the same run
 	python benchmarks/run.py
+	python benchmarks/etcd_backup.py
 
 .PHONY: clean
 clean: ## Remove the lab containers and build outputs (keeps caches)

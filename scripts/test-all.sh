@@ -37,6 +37,8 @@ stage ansible-lint ansible-lint --offline --profile production
 stage changelog antsibull-changelog lint
 stage sanity scripts/sanity.sh
 stage unit python -m pytest tests/unit
+stage toolchain bash -c 'scripts/build-toolchain.sh && scripts/lab-mirror.sh build'
+export V6KUBE_REQUIRE_TOOLCHAIN=1
 stage integration python -m pytest -p no:cacheprovider -q tests/integration
 stage build scripts/build-check.sh
 # shellcheck disable=SC2046

@@ -1,0 +1,222 @@
+#!/usr/bin/python
+# Copyright: v6kube.cluster contributors
+# Apache License 2.0 (see LICENSE) or, at your option, the GNU General Public License version 3
+# or later (see LICENSES/GPL-3.0-or-later.txt)
+# SPDX-License-Identifier: Apache-2.0 OR GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: etcd_snapshot_restore
+author: v6kube.cluster maintainers (@v6kube)
+version_added: 0.1.0
+short_description: Verify an etcd snapshot and restore it into a new data directory for one member
+description:
+  - Checks the snapshot first, its sha256 against the expected value (or the C(.json) metadata written next to
+    it by M(v6kube.cluster.etcd_snapshot)) and C(snapshot status) with the tool of the etcd version.
+  - Restores it with this member's name, the initial cluster and the member's peer URLs (IPv6 in brackets) into
+    a new data directory, through a temporary directory renamed at the end, bumping the revision and marking it
+    compacted so that watchers and caches of the old cluster do not see revisions go back.
+  - Never touches an existing data directory. Running it again for the same snapshot and directory changes
+    nothing.
+  - Does not stop or start etcd; the P(v6kube.cluster.etcd_restore#role) role does.
+options:
+  snapshot:
+    description: The snapshot file on the node.
+    type: path
+    required: true
+  sha256:
+    description: Expected sha256; defaults to the one in the snapshot's C(.json) metadata. One of the two must exist.
+    type: str
+  data_dir:
+    description: The new data directory; must not exist (or hold a restore of the same snapshot).
+    type: path
+    required: true
+  name:
+    description: This member's name.
+    type: str
+  initial_cluster:
+    description: All members as V(name=https://[addr]:2380,...).
+    type: str
+  initial_cluster_token:
+    description: Token of the restored cluster.
+    type: str
+    default: etcd-cluster
+  initial_advertise_peer_urls:
+    description: This member's peer URLs.
+    type: list
+    elements: str
+  bump_revision:
+    description: How far to move the revision forward (etcd 3.5 and later); V(0) disables it.
+    type: int
+    default: 1000000000
+  etcdutl:
+    description: The etcdutl program (etcd 3.5 and later).
+    type: path
+    default: etcdutl
+  etcdctl:
+    description: The etcdctl program (used for etcd 3.4).
+    type: path
+    default: etcdctl
+  etcd_version:
+    description: The etcd version of the cluster (V(3.4), V(3.5), V(3.6), V(3.7)...); decides the tool.
+    type: str
+    required: true
+  verify_only:
+    description: Only verify the snapshot.
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    support: full
+    description: Verifies the snapshot and reports whether a restore would happen.
+  diff_mode:
+    support: none
+    description: Data directories are not diffed.
+  platform:
+    platforms: posix
+    support: full
+    description: Linux.
+"""
+
+EXAMPLES = r"""
+- name: Restore the snapshot for member cp1
+  v6kube.cluster.etcd_snapshot_restore:
+    snapshot: /var/backups/etcd/etcd-snapshot-20261127T030000Z.db
+    data_dir: /var/lib/etcd-restored
+    name: cp1
+    initial_cluster: >-
+      cp1=https://[2001:db8:1::10]:2380,cp2=https://[2001:db8:1::20]:2380,cp3=https://[2001:db8:1::30]:2380
+    initial_advertise_peer_urls: ["https://[2001:db8:1::10]:2380"]
+    etcd_version: "3.7"
+"""
+
+RETURN = r"""
+status:
+  description: C(snapshot status) of the snapshot (revision, totalKey, hash, totalSize).
+  returned: success
+  type: dict
+sha256:
+  description: sha256 of the snapshot.
+  returned: success
+  type: str
+data_dir:
+  description: The restored data directory.
+  returned: success
+  type: str
+"""
+
+import json
+import os
+import shutil
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.v6kube.cluster.plugins.module_utils._etcd_backup import (
+    BackupError,
+    TEMP_PREFIX,
+    run_tool,
+    minor_version,
+    sha256_file,
+    snapshot_status,
+)
+
+MARKER = ".v6kube-restored-from"
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            snapshot=dict(type="path", required=True),
+            sha256=dict(type="str"),
+            data_dir=dict(type="path", required=True),
+            name=dict(type="str"),
+            initial_cluster=dict(type="str"),
+            initial_cluster_token=dict(type="str", default="etcd-cluster", no_log=False),
+            initial_advertise_peer_urls=dict(type="list", elements="str"),
+            bump_revision=dict(type="int", default=1000000000),
+            etcdutl=dict(type="path", default="etcdutl"),
+            etcdctl=dict(type="path", default="etcdctl"),
+            etcd_version=dict(type="str", required=True),
+            verify_only=dict(type="bool", default=False),
+        ),
+        required_by={"initial_cluster": ("name", "initial_advertise_peer_urls")},
+        supports_check_mode=True,
+    )
+    p = module.params
+    for tool in ("etcdctl", "etcdutl"):
+        found = module.get_bin_path(p[tool], opt_dirs=["/usr/local/bin"])
+        if found:
+            p[tool] = found
+    snapshot, data_dir = p["snapshot"], p["data_dir"].rstrip("/")
+    try:
+        version = minor_version(p["etcd_version"])
+        tool = p["etcdutl"] if version >= (3, 5) else p["etcdctl"]
+        if not os.path.isfile(snapshot):
+            raise BackupError(f"the snapshot {snapshot} does not exist")
+        expected = p["sha256"]
+        if not expected:
+            try:
+                with open(snapshot[:-3] + ".json" if snapshot.endswith(".db") else snapshot + ".json",
+                          encoding="utf-8") as handle:
+                    expected = json.load(handle).get("sha256")
+            except (OSError, ValueError):
+                expected = None
+        if not expected:
+            raise BackupError(f"no sha256 to check {snapshot} against: give sha256, or keep the .json metadata "
+                              "written with the snapshot next to it")
+        actual = sha256_file(snapshot)
+        if actual != expected.lower():
+            raise BackupError(f"{snapshot} has sha256 {actual}, expected {expected}: the file is damaged or not "
+                              "the snapshot you meant")
+        status = snapshot_status(snapshot, tool)
+    except BackupError as exc:
+        module.fail_json(msg=f"snapshot {snapshot} fails verification: {exc}")
+
+    result = dict(changed=False, status=status, sha256=actual, data_dir=data_dir)
+    if p["verify_only"]:
+        module.exit_json(**result)
+
+    marker = os.path.join(data_dir, MARKER)
+    if os.path.exists(data_dir):
+        try:
+            with open(marker, encoding="utf-8") as handle:
+                if handle.read().strip() == actual:
+                    module.exit_json(**result)
+        except OSError:
+            pass
+        module.fail_json(msg=f"{data_dir} exists and is not a restore of {snapshot}; choose a new data directory "
+                             "(the current one is never overwritten)", **result)
+    if module.check_mode:
+        result["changed"] = True
+        module.exit_json(**result)
+
+    parent = os.path.dirname(data_dir) or "/"
+    work = os.path.join(parent, TEMP_PREFIX + os.path.basename(data_dir))
+    shutil.rmtree(work, ignore_errors=True)
+    argv = [tool, "snapshot", "restore", snapshot, "--data-dir", work]
+    if p["name"]:
+        argv += ["--name", p["name"]]
+    if p["initial_cluster"]:
+        argv += ["--initial-cluster", p["initial_cluster"], "--initial-cluster-token", p["initial_cluster_token"],
+                 "--initial-advertise-peer-urls", ",".join(p["initial_advertise_peer_urls"])]
+    if p["bump_revision"] > 0:
+        if version < (3, 5):
+            module.warn("etcd 3.4 cannot bump the revision on restore; watchers may see revisions go back")
+        else:
+            argv += ["--bump-revision", str(p["bump_revision"]), "--mark-compacted"]
+    try:
+        run_tool(argv, f"{os.path.basename(tool)} snapshot restore", 3600)
+        with open(os.path.join(work, MARKER), "w", encoding="utf-8") as handle:
+            handle.write(actual + "\n")
+        os.chmod(work, 0o700)
+        os.rename(work, data_dir)
+    except (BackupError, OSError) as exc:
+        shutil.rmtree(work, ignore_errors=True)
+        module.fail_json(msg=f"restoring {snapshot} into {data_dir} failed: {exc}", **result)
+    result["changed"] = True
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
