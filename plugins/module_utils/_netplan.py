@@ -11,7 +11,6 @@ the module runs this on the managed node and the unit tests run it directly.
 from __future__ import annotations
 
 import ipaddress
-import json
 import re
 from typing import Any, Mapping
 
@@ -24,6 +23,7 @@ from ansible_collections.v6kube.cluster.plugins.module_utils._ipv6 import (
     parse_network,
     special_range,
 )
+from ansible_collections.v6kube.cluster.plugins.module_utils._yaml import render_yaml
 
 HEADER = "# Managed by v6kube.cluster (role netplan). Changes made here are overwritten on the next run.\n"
 RENDERERS = ("networkd", "NetworkManager")
@@ -259,40 +259,6 @@ def build_config(interfaces: Any, stack: str = "ipv6", renderer: str = "networkd
     if problems:
         raise NetplanError(problems)
     return {"network": {"version": 2, "renderer": renderer, "ethernets": ethernets}}
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    return json.dumps(str(value))  # a JSON string is a valid double-quoted YAML scalar
-
-
-def render_yaml(value: Any, indent: int = 0) -> str:
-    """Block-style YAML of dicts, lists and scalars, in insertion order."""
-    pad = "  " * indent
-    lines = []
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            if isinstance(item, (Mapping, list)) and item:
-                lines.append(f"{pad}{key}:")
-                lines.append(render_yaml(item, indent + 1))
-            elif isinstance(item, Mapping):
-                lines.append(f"{pad}{key}: {{}}")
-            elif isinstance(item, list):
-                lines.append(f"{pad}{key}: []")
-            else:
-                lines.append(f"{pad}{key}: {_scalar(item)}")
-    elif isinstance(value, list):
-        for item in value:
-            if isinstance(item, Mapping):
-                body = render_yaml(item, indent + 1).splitlines()
-                lines.append(f"{pad}- {body[0].strip()}")
-                lines.extend(body[1:])
-            else:
-                lines.append(f"{pad}- {_scalar(item)}")
-    return "\n".join(lines)
 
 
 def render(config: Mapping[str, Any]) -> str:

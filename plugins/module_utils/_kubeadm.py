@@ -1,0 +1,201 @@
+# Copyright: v6kube.cluster contributors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
+"""kubeadm configuration documents for IPv6-only and dual-stack clusters, from a resolved address plan.
+
+``kubeadm_config(spec)`` returns the YAML that ``kubeadm init|join --config`` reads: InitConfiguration +
+ClusterConfiguration (+ KubeletConfiguration and KubeProxyConfiguration) for the first control plane, or a
+JoinConfiguration for further control planes and workers. The API is kubeadm.k8s.io/v1beta4 from Kubernetes
+v1.31 (kubeadm v1.37 accepts nothing older), v1beta3 for v1.22 to v1.30. Every address comes from the plan;
+IPv6 hosts are written in brackets wherever a host:port is expected.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping
+
+from ansible_collections.v6kube.cluster.plugins.module_utils._ipv6 import (
+    AddressError,
+    is_dns_name,
+    parse_address,
+    parse_endpoint,
+)
+from ansible_collections.v6kube.cluster.plugins.module_utils._yaml import render_documents
+
+KINDS = ("init", "join_control_plane", "join_worker")
+KNOWN_KEYS = {
+    "kind", "kubernetes_version", "plan", "node_name", "node_addresses", "sans", "image_repository",
+    "cri_socket", "cgroup_driver", "fail_cgroup_v1", "proxy_mode", "bind_port", "token", "ca_cert_hashes",
+    "certificate_key", "api_server_endpoint", "etcd_data_dir", "cluster_name", "certificates_dir",
+}
+_VERSION = re.compile(r"^v(\d+)\.(\d+)\.(\d+)(?:[-+][0-9A-Za-z.-]+)?$")
+_TOKEN = re.compile(r"^[a-z0-9]{6}\.[a-z0-9]{16}$")
+_HASH = re.compile(r"^sha256:[0-9a-f]{64}$")
+_KEY = re.compile(r"^[0-9a-f]{64}$")
+HEADER = "# Rendered by v6kube.cluster (kubeadm_config). It may hold a join token: keep it 0600.\n"
+
+
+def api_version(kubernetes_version: str) -> str:
+    """kubeadm.k8s.io/v1beta4 from v1.31 on, v1beta3 for v1.22 to v1.30."""
+    match = _VERSION.match(kubernetes_version or "")
+    if not match:
+        raise AddressError(f"kubernetes_version {kubernetes_version!r} is not a version like v1.37.2")
+    major, minor = int(match.group(1)), int(match.group(2))
+    if (major, minor) >= (1, 31):
+        return "kubeadm.k8s.io/v1beta4"
+    if (major, minor) >= (1, 22):
+        return "kubeadm.k8s.io/v1beta3"
+    raise AddressError(f"kubernetes_version {kubernetes_version} is too old: kubeadm config v1beta3 needs v1.22 or later")
+
+
+def _args(values: Mapping[str, str], version: str) -> Any:
+    """extraArgs: a list of {name, value} in v1beta4, a map in v1beta3."""
+    if version.endswith("v1beta3"):
+        return dict(values)
+    return [{"name": name, "value": value} for name, value in values.items()]
+
+
+def kubeadm_config(spec: Mapping[str, Any]) -> str:
+    """The kubeadm configuration YAML for one node; raises AddressError naming the key."""
+    if not isinstance(spec, Mapping):
+        raise AddressError(f"the input must be a mapping, got {type(spec).__name__}")
+    unknown = sorted(set(spec) - KNOWN_KEYS)
+    if unknown:
+        raise AddressError(f"unknown key(s) {', '.join(unknown)}; known keys are {', '.join(sorted(KNOWN_KEYS))}")
+    kind = spec.get("kind", "init")
+    if kind not in KINDS:
+        raise AddressError(f"kind {kind!r} is not one of {', '.join(KINDS)}")
+    version = spec.get("kubernetes_version")
+    api = api_version(version)
+    plan = spec.get("plan")
+    if not isinstance(plan, Mapping) or "families" not in plan:
+        raise AddressError("plan must be the resolved plan (the network_plan filter or action's result)")
+
+    name = spec.get("node_name")
+    if not isinstance(name, str) or not is_dns_name(name):
+        raise AddressError(f"node_name {name!r} is not a valid lowercase DNS name (kubeadm node names are)")
+    raw_addresses = spec.get("node_addresses")
+    if isinstance(raw_addresses, str):
+        raw_addresses = [raw_addresses]
+    if not isinstance(raw_addresses, (list, tuple)) or not raw_addresses:
+        raise AddressError("node_addresses must list the node's address of each family, primary first")
+    addresses = [parse_address(a, f"node_addresses[{i}]") for i, a in enumerate(raw_addresses)]
+    families = ["ipv6" if a.version == 6 else "ipv4" for a in addresses]
+    if families != list(plan["families"]):
+        raise AddressError(
+            f"node_addresses are {', '.join(families)} but the plan's families are {', '.join(plan['families'])}; "
+            "give one address per family, primary first"
+        )
+    primary = str(addresses[0])
+    node_ip = ",".join(str(a) for a in addresses)
+    bind_port = int(spec.get("bind_port") or 6443)
+    cri_socket = spec.get("cri_socket") or "unix:///run/containerd/containerd.sock"
+    ipv6_primary = plan["primary_family"] == "ipv6"
+
+    node_registration: dict[str, Any] = {
+        "name": name,
+        "criSocket": cri_socket,
+        "kubeletExtraArgs": _args({"node-ip": node_ip}, api),
+    }
+    docs: list[dict[str, Any]] = []
+
+    if kind == "init":
+        init: dict[str, Any] = {
+            "apiVersion": api,
+            "kind": "InitConfiguration",
+            "localAPIEndpoint": {"advertiseAddress": primary, "bindPort": bind_port},
+            "nodeRegistration": node_registration,
+        }
+        if spec.get("certificate_key"):
+            init["certificateKey"] = _checked(spec["certificate_key"], _KEY, "certificate_key", "64 hex digits")
+        if spec.get("token"):
+            init["bootstrapTokens"] = [{"token": _checked(spec["token"], _TOKEN, "token", "abcdef.0123456789abcdef"),
+                                        "groups": ["system:bootstrappers:kubeadm:default-node-token"],
+                                        "ttl": "2h0m0s", "usages": ["signing", "authentication"]}]
+        docs.append(init)
+        cluster: dict[str, Any] = {
+            "apiVersion": api,
+            "kind": "ClusterConfiguration",
+            "clusterName": spec.get("cluster_name") or "kubernetes",
+            "kubernetesVersion": version,
+            "imageRepository": spec.get("image_repository") or "registry.k8s.io",
+            "networking": {
+                "podSubnet": plan["kubeadm_pod_subnet"],
+                "serviceSubnet": plan["kubeadm_service_subnet"],
+                "dnsDomain": plan["cluster_domain"],
+            },
+            "certificatesDir": spec.get("certificates_dir") or "/etc/kubernetes/pki",
+            "etcd": {"local": {"dataDir": spec.get("etcd_data_dir") or "/var/lib/etcd"}},
+            "apiServer": {},
+            "controllerManager": {"extraArgs": _args(dict(plan["controller_manager_args"]), api)},
+            "scheduler": {},
+        }
+        if plan.get("control_plane_endpoint"):
+            cluster["controlPlaneEndpoint"] = plan["control_plane_endpoint"]
+        sans = spec.get("sans") or []
+        if not isinstance(sans, (list, tuple)) or not all(isinstance(s, str) for s in sans):
+            raise AddressError("sans must be a list of names and addresses (the cert_sans filter's result)")
+        if sans:
+            cluster["apiServer"]["certSANs"] = list(sans)
+        if ipv6_primary:
+            cluster["apiServer"]["extraArgs"] = _args({"bind-address": "::"}, api)
+        docs.append(cluster)
+        kubelet: dict[str, Any] = {
+            "apiVersion": "kubelet.config.k8s.io/v1beta1",
+            "kind": "KubeletConfiguration",
+            "cgroupDriver": spec.get("cgroup_driver") or "systemd",
+            "clusterDNS": list(plan["dns_service_ips"][:1]),
+            "clusterDomain": plan["cluster_domain"],
+        }
+        if spec.get("fail_cgroup_v1") is not None:
+            kubelet["failCgroupV1"] = bool(spec["fail_cgroup_v1"])
+        docs.append(kubelet)
+        proxy: dict[str, Any] = {
+            "apiVersion": "kubeproxy.config.k8s.io/v1alpha1",
+            "kind": "KubeProxyConfiguration",
+            "clusterCIDR": plan["kubeadm_pod_subnet"],
+        }
+        if ipv6_primary:
+            proxy["bindAddress"] = "::"
+        if spec.get("proxy_mode"):
+            if spec["proxy_mode"] not in ("iptables", "nftables", "ipvs"):
+                raise AddressError(f"proxy_mode {spec['proxy_mode']!r} is not iptables, nftables or ipvs")
+            proxy["mode"] = spec["proxy_mode"]
+        docs.append(proxy)
+    else:
+        endpoint = spec.get("api_server_endpoint") or plan.get("control_plane_endpoint")
+        if not endpoint:
+            raise AddressError("api_server_endpoint is required to join when the plan has no control_plane_endpoint")
+        endpoint = str(parse_endpoint(endpoint, "api_server_endpoint"))
+        hashes = spec.get("ca_cert_hashes") or []
+        if isinstance(hashes, str):
+            hashes = [hashes]
+        if not hashes:
+            raise AddressError("ca_cert_hashes is required: joins pin the cluster CA (sha256:<64 hex digits>)")
+        join: dict[str, Any] = {
+            "apiVersion": api,
+            "kind": "JoinConfiguration",
+            "discovery": {
+                "bootstrapToken": {
+                    "apiServerEndpoint": endpoint,
+                    "token": _checked(spec.get("token"), _TOKEN, "token", "abcdef.0123456789abcdef"),
+                    "caCertHashes": [_checked(h, _HASH, f"ca_cert_hashes[{i}]", "sha256:<64 hex digits>")
+                                     for i, h in enumerate(hashes)],
+                },
+            },
+            "nodeRegistration": node_registration,
+        }
+        if kind == "join_control_plane":
+            join["controlPlane"] = {
+                "localAPIEndpoint": {"advertiseAddress": primary, "bindPort": bind_port},
+                "certificateKey": _checked(spec.get("certificate_key"), _KEY, "certificate_key", "64 hex digits"),
+            }
+        docs.append(join)
+    return render_documents(docs, HEADER)
+
+
+def _checked(value: Any, pattern: re.Pattern[str], key: str, form: str) -> str:
+    if not isinstance(value, str) or not pattern.match(value):
+        shown = "missing" if value in (None, "") else "malformed"
+        raise AddressError(f"{key} is {shown}; it must look like {form}")
+    return value

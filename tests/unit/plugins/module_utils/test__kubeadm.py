@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from ansible_collections.v6kube.cluster.plugins.module_utils._ipv6 import AddressError
+from ansible_collections.v6kube.cluster.plugins.module_utils._kubeadm import api_version, kubeadm_config
+from ansible_collections.v6kube.cluster.plugins.module_utils._plan import resolve_plan
+
+PLAN = resolve_plan({"pod_subnets": ["2001:db8:42::/56"], "service_subnets": ["2001:db8:43::/112"],
+                     "control_plane_endpoint": "[2001:db8:1::100]:6443"})
+BASE = {"kubernetes_version": "v1.37.2", "plan": PLAN, "node_name": "cp1", "node_addresses": ["2001:db8:1::10"]}
+JOIN = dict(BASE, kind="join_worker", token="abcdef.0123456789abcdef", ca_cert_hashes=["sha256:" + "a" * 64])
+
+
+def docs(spec):
+    return {d["kind"]: d for d in yaml.safe_load_all(kubeadm_config(spec))}
+
+
+@pytest.mark.parametrize(("version", "api"), [("v1.37.2", "kubeadm.k8s.io/v1beta4"), ("v1.31.0", "kubeadm.k8s.io/v1beta4"),
+                                              ("v1.30.14", "kubeadm.k8s.io/v1beta3"), ("v1.22.0", "kubeadm.k8s.io/v1beta3")])
+def test_api_version(version, api):
+    assert api_version(version) == api
+
+
+def test_init_documents():
+    d = docs(BASE)
+    assert list(d) == ["InitConfiguration", "ClusterConfiguration", "KubeletConfiguration", "KubeProxyConfiguration"]
+    assert d["InitConfiguration"]["localAPIEndpoint"] == {"advertiseAddress": "2001:db8:1::10", "bindPort": 6443}
+    assert d["InitConfiguration"]["nodeRegistration"]["kubeletExtraArgs"] == [{"name": "node-ip", "value": "2001:db8:1::10"}]
+    c = d["ClusterConfiguration"]
+    assert c["networking"] == {"podSubnet": "2001:db8:42::/56", "serviceSubnet": "2001:db8:43::/112",
+                               "dnsDomain": "cluster.local"}
+    assert c["controlPlaneEndpoint"] == "[2001:db8:1::100]:6443"
+    assert c["controllerManager"]["extraArgs"] == [{"name": "node-cidr-mask-size-ipv6", "value": "64"}]
+    assert c["apiServer"]["extraArgs"] == [{"name": "bind-address", "value": "::"}]
+    assert d["KubeletConfiguration"]["clusterDNS"] == ["2001:db8:43::a"]
+    assert d["KubeProxyConfiguration"]["clusterCIDR"] == "2001:db8:42::/56"
+
+
+def test_v1beta3_uses_maps():
+    d = docs(dict(BASE, kubernetes_version="v1.30.2"))
+    assert d["ClusterConfiguration"]["apiVersion"] == "kubeadm.k8s.io/v1beta3"
+    assert d["ClusterConfiguration"]["controllerManager"]["extraArgs"] == {"node-cidr-mask-size-ipv6": "64"}
+    assert d["InitConfiguration"]["nodeRegistration"]["kubeletExtraArgs"] == {"node-ip": "2001:db8:1::10"}
+
+
+def test_dual_stack_node_ip_lists_both_families():
+    plan = resolve_plan({"stack": "dual", "pod_subnets": ["2001:db8:42::/56", "10.244.0.0/16"],
+                         "service_subnets": ["2001:db8:43::/112", "10.96.0.0/16"]})
+    d = docs(dict(BASE, plan=plan, node_addresses=["2001:db8:1::10", "192.0.2.10"]))
+    assert d["InitConfiguration"]["nodeRegistration"]["kubeletExtraArgs"][0]["value"] == "2001:db8:1::10,192.0.2.10"
+    assert d["ClusterConfiguration"]["networking"]["podSubnet"] == "2001:db8:42::/56,10.244.0.0/16"
+
+
+def test_join_pins_the_ca():
+    d = docs(dict(JOIN, kind="join_control_plane", certificate_key="f" * 64))
+    join = d["JoinConfiguration"]
+    assert join["discovery"]["bootstrapToken"]["apiServerEndpoint"] == "[2001:db8:1::100]:6443"
+    assert join["discovery"]["bootstrapToken"]["caCertHashes"] == ["sha256:" + "a" * 64]
+    assert join["controlPlane"]["localAPIEndpoint"]["advertiseAddress"] == "2001:db8:1::10"
+
+
+@pytest.mark.parametrize(
+    ("spec", "match"),
+    [
+        (dict(BASE, kubernetes_version="1.37"), r"kubernetes_version '1.37' is not a version like v1.37.2"),
+        (dict(BASE, kubernetes_version="v1.21.0"), r"too old"),
+        (dict(BASE, node_addresses=["192.0.2.10"]), r"node_addresses are ipv4 but the plan's families are ipv6"),
+        (dict(BASE, node_name="CP_1"), r"node_name 'CP_1' is not a valid lowercase DNS name"),
+        (dict(BASE, plan={}), r"plan must be the resolved plan"),
+        (dict(BASE, kind="reset"), r"kind 'reset' is not one of"),
+        (dict(BASE, proxy_mode="userspace"), r"proxy_mode 'userspace'"),
+        (dict(JOIN, ca_cert_hashes=[]), r"ca_cert_hashes is required: joins pin the cluster CA"),
+        (dict(JOIN, token="secret-token-value"), r"token is malformed; it must look like abcdef.0123456789abcdef"),
+        (dict(JOIN, kind="join_control_plane"), r"certificate_key is missing"),
+        (dict(BASE, bogus=1), r"unknown key\(s\) bogus"),
+    ],
+)
+def test_rejects(spec, match):
+    with pytest.raises(AddressError, match=match):
+        kubeadm_config(spec)
+
+
+def test_secrets_never_appear_in_errors():
+    with pytest.raises(AddressError) as info:
+        kubeadm_config(dict(JOIN, token="Secret.0123456789abcdef"))
+    assert "Secret" not in str(info.value)
