@@ -69,7 +69,7 @@ test: ## Everything CI runs: lint, sanity, unit, build, Molecule
 	@scripts/test-all.sh
 
 .PHONY: demo
-demo: deps lab ## Start the lab hosts and run site.yml against inventories/lab
+demo: deps lab toolchain ## Start the lab hosts and run site.yml against inventories/lab
 	@scripts/demo.sh
 
 .PHONY: plan

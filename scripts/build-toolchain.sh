@@ -50,11 +50,24 @@ for component in "${components[@]}"; do
       ldflags=${ldflags//@VERSION@/$version}; ldflags=${ldflags//@MAJOR@/$major}; ldflags=${ldflags//@MINOR@/$minor}
     fi
     tags=$(sed -n 's/^# tags: //p' "$dir/build.txt")
-    while read -r binary package; do
-      log "toolchain: $component: go build $package -> $binary"
-      (cd "$dir" && go build -tags "$tags" -ldflags "-s -w ${ldflags}" -o "$out.tmp/bin/$binary" "$package")
+    while read -r binary package cflags; do
+      if [[ $package == cc:* ]]; then
+        # C source inside a pinned module: download it (verified against go.sum), compile it.
+        IFS=: read -r _ module path <<< "$package"
+        version=$(awk -v m="$module" '$1 == "require" && $2 == m {print $3}' "$dir/go.mod")
+        moddir=$(python3 "${V6K_ROOT}/scripts/go-module-dir.py" "$module" "$version" "$dir/go.sum")
+        log "toolchain: $component: cc $module/$path -> $binary"
+        # shellcheck disable=SC2086
+        cc $cflags -o "$out.tmp/bin/$binary" "$moddir/$path"
+        strip "$out.tmp/bin/$binary"
+      else
+        log "toolchain: $component: go build $package -> $binary"
+        (cd "$dir" && go build -tags "$tags" -ldflags "-s -w ${ldflags}" -o "$out.tmp/bin/$binary" "$package")
+      fi
     done < <(grep -v '^#' "$dir/build.txt" | awk 'NF')
-    (cd "$dir" && go list -m -f '{{.Path}} {{.Version}}' all) > "$out.tmp/modules.txt"
+    # The modules that went into the build (a component with C sources only lists its requirement).
+    (cd "$dir" && go list -m -f '{{.Path}} {{.Version}}' all 2>/dev/null) > "$out.tmp/modules.txt" \
+      || awk '$1 == "require" {print $2, $3}' "$dir/go.mod" > "$out.tmp/modules.txt"
     touch "$out.tmp/.complete"
     rm -rf "$out"
     mv "$out.tmp" "$out"

@@ -10,7 +10,13 @@ fi
 export PATH=${V6K_VENV}/bin:$PATH ANSIBLE_COLLECTIONS_PATH=${V6K_COLLECTIONS} ANSIBLE_CONFIG=${V6K_ROOT}/ansible.cfg
 export V6KUBE_LAB_KEY=${V6KUBE_LAB_KEY:-${V6K_CACHE}/lab/id_ed25519}
 start=$(date +%s)
+scripts/build-toolchain.sh
+scripts/lab-mirror.sh build
+export V6KUBE_MIRROR_DIR
+V6KUBE_MIRROR_DIR=$(scripts/lab-mirror.sh dir)
 scripts/lab-up.sh
+scripts/lab-mirror.sh serve fd00:40::1 8088
+trap 'scripts/lab-mirror.sh stop' EXIT
 ansible-playbook -i inventories/lab site.yml "$@"
 log "demo: second run, to show it changes nothing"
 ansible-playbook -i inventories/lab site.yml "$@" | tee "${V6K_ROOT}/.cache/demo-second-run.log" | tail -n 8
@@ -26,7 +32,10 @@ What ran, against the IPv6-only lab hosts cp1 cp2 cp3 worker1 (podman, fd00:40::
      applied live, verified, persisted in /etc/sysctl.d/90-v6kube.conf;
   3. netplan: static IPv6 address and default route written to /etc/netplan/60-v6kube.yaml, validated,
      applied behind a rollback guard, and confirmed over a new SSH connection and a gateway ping;
-  4. a second run changed nothing.
+  4. kubernetes_node: containerd, runc, CNI plugins, crictl, kubelet, kubeadm and kubectl v1.37.2 built from
+     their Go modules, served by the lab mirror on http://[fd00:40::1]:8088 and installed with every sha256
+     checked; containerd runs, the pause image is imported, kubelet waits for kubeadm;
+  5. a second run changed nothing.
 Look around:  ssh -i ${V6KUBE_LAB_KEY:-$V6K_CACHE/lab/id_ed25519} root@fd00:40::10
 Tear down:    make clean   (or scripts/demo.sh --down)
 MSG

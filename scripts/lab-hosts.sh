@@ -15,6 +15,8 @@ start=$(date +%s)
 # name | debootstrap packages | podman import --change options
 min_packages=python3,cron,iproute2,iputils-ping
 systemd_packages=systemd,systemd-sysv,dbus,udev,netplan.io,openssh-server,iproute2,iputils-ping,python3,cron,ca-certificates
+# Base of the kube-proxy image of the lab mirror: the netfilter tools kube-proxy runs.
+netfilter_packages=iptables,nftables,conntrack,ipset,kmod
 
 install_packages() {
   local missing=()
@@ -117,5 +119,6 @@ install_engine_conf
 mkdir -p "$images"
 build_image v6kube-min "$min_packages" 'CMD ["sleep", "infinity"]' 'STOPSIGNAL SIGKILL'
 build_image v6kube-systemd "$systemd_packages" 'CMD ["/sbin/init"]' 'STOPSIGNAL SIGRTMIN+3'
+build_image v6kube-netfilter "$netfilter_packages"
 create_network
 log "lab: ready in $(( $(date +%s) - start ))s (images ${images}, network ${network} ${subnet})"

@@ -22,19 +22,113 @@ pack() {
 }
 
 build() {
-  local bin version stage
+  local etcd_bin version stage
   mkdir -p "$mirror"
-  bin=$("${V6K_ROOT}/scripts/build-toolchain.sh" --path etcd)
-  version=$(awk '$1 == "go.etcd.io/etcd/server/v3" {print $2}' "$bin/../modules.txt")
+  etcd_bin=$(toolchain etcd)
+  version=$(module_version etcd go.etcd.io/etcd/server/v3)
   stage=$(mktemp -d)
   mkdir -p "$stage/etcd-$version-linux-$arch" "$mirror/etcd/$version"
-  cp "$bin/etcd" "$bin/etcdctl" "$bin/etcdutl" "$stage/etcd-$version-linux-$arch/"
+  cp "$etcd_bin/etcd" "$etcd_bin/etcdctl" "$etcd_bin/etcdutl" "$stage/etcd-$version-linux-$arch/"
   pack "$mirror/etcd/$version/etcd-$version-linux-$arch.tar.gz" "$stage" "etcd-$version-linux-$arch"
   rm -rf "$stage"
   debian_etcd
-  (cd "$mirror" && find . -type f -name '*.tar.gz' | sort | sed 's|^\./||' | xargs sha256sum > .SHA256SUMS.tmp \
-    && mv .SHA256SUMS.tmp SHA256SUMS)
+  node_artifacts
+  images
+  (cd "$mirror" && find . -type f ! -name SHA256SUMS ! -name '.*' | sort | sed 's|^\./||' \
+    | xargs sha256sum > .SHA256SUMS.tmp && mv .SHA256SUMS.tmp SHA256SUMS)
   log "mirror: $(wc -l < "$mirror/SHA256SUMS") artifact(s) in $mirror"
+}
+
+toolchain() { "${V6K_ROOT}/scripts/build-toolchain.sh" --path "$1"; }
+module_version() { awk -v m="$2" '$1 == m {print $2}' "$(toolchain "$1")/../modules.txt"; }
+
+# Copy a file into the mirror only when it differs (keeps mtimes, and checksums, stable).
+put() { mkdir -p "$(dirname "$2")"; cmp -s "$1" "$2" || install -m "${3:-0644}" "$1" "$2"; }
+
+# The node's artifacts in the layout of their official download locations.
+node_artifacts() {
+  local k8s v stage
+  k8s=$(toolchain kubernetes)
+  v=$(module_version kubernetes k8s.io/kubernetes)
+  for binary in kubeadm kubelet kubectl kube-apiserver kube-controller-manager kube-scheduler kube-proxy; do
+    put "$k8s/$binary" "$mirror/kubernetes/$v/bin/linux/$arch/$binary" 0755
+  done
+  v=$(module_version containerd github.com/containerd/containerd/v2)
+  stage=$(mktemp -d)
+  mkdir -p "$stage/bin"
+  cp "$(toolchain containerd)"/{containerd,containerd-shim-runc-v2,ctr} "$stage/bin/"
+  mkdir -p "$mirror/containerd/$v"
+  pack "$mirror/containerd/$v/containerd-${v#v}-linux-$arch.tar.gz" "$stage" bin
+  rm -rf "$stage"
+  v=$(module_version cni-plugins github.com/containernetworking/plugins)
+  mkdir -p "$mirror/cni-plugins/$v"
+  pack "$mirror/cni-plugins/$v/cni-plugins-linux-$arch-$v.tgz" "$(toolchain cni-plugins)" .
+  v=$(module_version cri-tools sigs.k8s.io/cri-tools)
+  mkdir -p "$mirror/cri-tools/$v"
+  pack "$mirror/cri-tools/$v/crictl-$v-linux-$arch.tar.gz" "$(toolchain cri-tools)" crictl
+  debian_runc
+}
+
+# Debian's runc (the OCI runtime of the lab), under the upstream name.
+debian_runc() {
+  local debs=${V6K_CACHE}/debs deb stage version
+  mkdir -p "$debs"
+  compgen -G "$debs/runc_*.deb" >/dev/null || (cd "$debs" && apt-get download runc >/dev/null 2>&1)
+  deb=$(compgen -G "$debs/runc_*.deb" | head -1)
+  version=v$(dpkg-deb -f "$deb" Version | sed 's/[-+].*//')
+  stage=$(mktemp -d)
+  dpkg-deb -x "$deb" "$stage"
+  put "$stage/usr/sbin/runc" "$mirror/runc/$version/runc.$arch" 0755
+  rm -rf "$stage"
+}
+
+# OCI images for everything kubeadm runs, named and tagged as `kubeadm config images list` prints them, saved as
+# archives that `ctr images import` takes. Built with podman from the binaries above; rebuilt only when inputs change.
+images() {
+  local k8s v list ref name file src context inputs stamp base
+  k8s=$(toolchain kubernetes)
+  v=$(module_version kubernetes k8s.io/kubernetes)
+  list=$("$k8s/kubeadm" config images list --kubernetes-version "$v")
+  mkdir -p "$mirror/images/$v"
+  for ref in $list; do
+    name=${ref##*/}; name=${name%%:*}
+    file=$mirror/images/$v/${ref//[\/:]/_}.tar
+    context=$(mktemp -d)
+    case $name in
+      kube-proxy)
+        base=localhost/v6kube-netfilter:${V6KUBE_LAB_SUITE:-bookworm}
+        cp "$k8s/kube-proxy" "$context/"
+        printf 'FROM %s\nCOPY kube-proxy /usr/local/bin/kube-proxy\n' "$base" > "$context/Containerfile" ;;
+      kube-*)
+        cp "$k8s/$name" "$context/"
+        printf 'FROM scratch\nCOPY %s /usr/local/bin/%s\nENV PATH=/usr/local/bin\nENTRYPOINT ["/usr/local/bin/%s"]\n' \
+          "$name" "$name" "$name" > "$context/Containerfile" ;;
+      etcd)
+        src=$(toolchain etcd)
+        cp "$src/etcd" "$src/etcdctl" "$src/etcdutl" "$context/"
+        printf 'FROM scratch\nCOPY etcd etcdctl etcdutl /usr/local/bin/\nENV PATH=/usr/local/bin\n' > "$context/Containerfile" ;;
+      coredns)
+        cp "$(toolchain coredns)/coredns" "$context/"
+        printf 'FROM scratch\nCOPY coredns /coredns\nEXPOSE 53 53/udp\nENTRYPOINT ["/coredns"]\n' > "$context/Containerfile" ;;
+      pause)
+        cp "$(toolchain pause)/pause" "$context/"
+        printf 'FROM scratch\nCOPY pause /pause\nUSER 65535:65535\nENTRYPOINT ["/pause"]\n' > "$context/Containerfile" ;;
+      *) rm -rf "$context"; die "no recipe for image $ref" ;;
+    esac
+    inputs=$(cd "$context" && sha256sum ./* | sha256sum | cut -c1-16)
+    stamp=$(dirname "$file")/.$(basename "$file").inputs
+    if [ -s "$file" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$inputs" ]; then
+      rm -rf "$context"
+      continue
+    fi
+    podman build --quiet --timestamp 0 --tag "$ref" "$context" >/dev/null
+    rm -f "$file.tmp"
+    podman save --quiet --format docker-archive --output "$file.tmp" "$ref"
+    mv "$file.tmp" "$file"
+    echo "$inputs" > "$stamp"
+    rm -rf "$context"
+    log "mirror: image $ref"
+  done
 }
 
 # Debian's etcd 3.4 packages, repacked in the upstream release layout: a second etcd version for the tests.
