@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence, Union
+from typing import Any, Mapping, Sequence, Union
 
 Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 Address = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
@@ -350,14 +350,3 @@ def overlap_detail(a: Network, b: Network) -> str:
     if a.subnet_of(b):  # type: ignore[arg-type]
         return f"{a} lies inside {b}"
     return f"{b} lies inside {a}"
-
-
-def unique(items: Iterable[Any]) -> list[Any]:
-    """Items in first-seen order without repeats."""
-    seen: set[Any] = set()
-    out = []
-    for item in items:
-        if item not in seen:
-            seen.add(item)
-            out.append(item)
-    return out

@@ -44,8 +44,12 @@ def render_yaml(value: Any, indent: int = 0) -> str:
                 body = render_yaml(item, indent + 1).splitlines()
                 lines.append(f"{pad}- {body[0].strip()}")
                 lines.extend(body[1:])
+            elif isinstance(item, Mapping):
+                lines.append(f"{pad}- {{}}")
+            elif isinstance(item, list):
+                lines.append(f"{pad}- []")
             else:
-                lines.append(f"{pad}- {scalar(item) if not isinstance(item, (Mapping, list)) else '{}'}")
+                lines.append(f"{pad}- {scalar(item)}")
     else:
         lines.append(f"{pad}{scalar(value)}")
     return "\n".join(lines)
