@@ -1,4 +1,5 @@
-"""kubernetes_node on a real systemd host, and the control plane kubeadm configured there."""
+"""kubernetes_node on a real systemd host, the control plane `kubeadm init` brought up there, and its etcd
+restored from a snapshot the kubeadm way."""
 
 from __future__ import annotations
 
@@ -32,34 +33,83 @@ def test_containerd_serves_cri_with_our_settings(host):
 def test_images_imported_from_archives(host):
     images = host.check_output("crictl images -o json")
     tags = {t for image in json.loads(images)["images"] for t in image["repoTags"]}
-    assert {"registry.k8s.io/pause:3.10.2", "registry.k8s.io/coredns/coredns:v1.14.6"} <= tags
+    assert {
+        "registry.k8s.io/pause:3.10.2",
+        "registry.k8s.io/coredns/coredns:v1.14.6",
+        "registry.k8s.io/etcd:3.7.0-0",
+        f"registry.k8s.io/kube-apiserver:{VERSION}",
+        f"registry.k8s.io/kube-controller-manager:{VERSION}",
+        f"registry.k8s.io/kube-scheduler:{VERSION}",
+        f"registry.k8s.io/kube-proxy:{VERSION}",
+    } <= tags
 
 
-def test_kubelet_installed_and_waiting_for_kubeadm(host):
+KUBECTL = "kubectl --kubeconfig /etc/kubernetes/admin.conf"
+
+
+def test_kubelet_runs_the_control_plane_as_static_pods(host):
     kubelet = host.service("kubelet")
-    assert kubelet.is_enabled
+    assert kubelet.is_enabled and kubelet.is_running
     drop_in = host.file("/etc/systemd/system/kubelet.service.d/10-kubeadm.conf").content_string
     assert "--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf" in drop_in
-    state = host.run("systemctl show kubelet -p ActiveState -p SubState").stdout
-    assert "ActiveState=active" in state or "SubState=auto-restart" in state, state
+    pods = json.loads(host.check_output(f"{KUBECTL} -n kube-system get pods -o json"))["items"]
+    static = {p["metadata"]["labels"]["component"]: p for p in pods
+              if p["metadata"].get("labels", {}).get("tier") == "control-plane"}
+    assert set(static) == {"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"}
+    for pod in static.values():
+        assert pod["status"]["phase"] == "Running"
+        assert pod["status"]["podIP"] == "fd00:40::141"  # host network, the node's IPv6 address
+    running = host.check_output("crictl ps --state running -o json")
+    names = {c["metadata"]["name"] for c in json.loads(running)["containers"]}
+    assert {"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy"} <= names
+
+
+def test_node_registered_with_its_ipv6_address(host):
+    node = json.loads(host.check_output(f"{KUBECTL} get node v6k-node -o json"))
+    addresses = {a["type"]: a["address"] for a in node["status"]["addresses"]}
+    assert addresses["InternalIP"] == "fd00:40::141"
+    assert node["status"]["nodeInfo"]["kubeletVersion"] == VERSION
+    assert node["status"]["nodeInfo"]["containerRuntimeVersion"] == "containerd://2.4.2"
+    # the node mask of the plan (/64) carved from the pod subnet fd00:42::/56
+    assert ipaddress.ip_network(node["spec"]["podCIDR"]).subnet_of(ipaddress.ip_network("fd00:42::/56"))
+    assert ipaddress.ip_network(node["spec"]["podCIDR"]).prefixlen == 64
 
 
 def test_apiserver_answers_over_ipv6(host):
-    out = host.check_output("kubectl --kubeconfig /etc/kubernetes/super-admin.conf get --raw /readyz")
-    assert out == "ok"
-    server = host.check_output("kubectl --kubeconfig /etc/kubernetes/admin.conf config view -o "
-                               "jsonpath='{.clusters[0].cluster.server}'")
+    assert host.check_output(f"{KUBECTL} get --raw /readyz") == "ok"
+    server = host.check_output(f"{KUBECTL} config view -o jsonpath='{{.clusters[0].cluster.server}}'")
     assert server == "https://[fd00:40::141]:6443"
 
 
 def test_services_get_ipv6_cluster_ips_from_the_plan(host):
-    kubectl = "kubectl --kubeconfig /etc/kubernetes/super-admin.conf -n default get svc"
-    kubernetes = json.loads(host.check_output(f"{kubectl} kubernetes -o json"))
+    get = f"{KUBECTL} get svc -o json"
+    kubernetes = json.loads(host.check_output(f"{get} -n default kubernetes"))
     assert kubernetes["spec"]["clusterIP"] == "fd00:43::1"  # the plan's api_service_ips[0]
-    test = json.loads(host.check_output(f"{kubectl} v6k-test -o json"))
+    dns = json.loads(host.check_output(f"{get} -n kube-system kube-dns"))
+    assert dns["spec"]["clusterIP"] == "fd00:43::a"  # the plan's dns_service_ips[0]
+    test = json.loads(host.check_output(f"{get} -n default v6k-test"))
     assert ipaddress.ip_address(test["spec"]["clusterIP"]) in ipaddress.ip_network("fd00:43::/112")
     assert test["spec"]["ipFamilies"] == ["IPv6"]
     assert test["spec"]["ipFamilyPolicy"] == "SingleStack"
+
+
+def test_etcd_runs_on_the_restored_data(host):
+    manifest = host.file("/etc/kubernetes/manifests/etcd.yaml").content_string
+    assert "--data-dir=/var/lib/etcd-restored-" in manifest
+    assert "path: /var/lib/etcd-restored-" in manifest  # the hostPath volume follows the flag
+    assert host.file("/var/lib/etcd/member").is_directory  # the previous data is left as it was
+    assert not host.file("/etc/kubernetes/manifests.v6kube-restore-hold/etcd.yaml").exists
+    for name in ("kube-apiserver", "kube-controller-manager", "kube-scheduler"):
+        assert host.file(f"/etc/kubernetes/manifests/{name}.yaml").exists
+
+
+def test_etcd_snapshot_kept_private(host):
+    snapshots = host.check_output("ls /var/backups/etcd/*.db").split()
+    assert snapshots
+    for path in snapshots:
+        snapshot = host.file(path)
+        assert snapshot.user == "root" and snapshot.mode == 0o600
+    assert host.file("/var/backups/etcd").mode == 0o700
 
 
 def test_apiserver_certificate_for_ipv6(host):
