@@ -24,7 +24,8 @@ mkdir -p "$(dirname "$key")"
 for entry in "${hosts[@]}"; do
   name=${entry%%:*} address=${entry#*:}
   container=v6k-lab-$name
-  if [ "$(podman inspect --format '{{.State.Running}}' "$container" 2>/dev/null)" != "true" ]; then
+  # Running means it answers an exec: after a crash or a restart podman's state can still say running.
+  if ! podman exec "$container" true >/dev/null 2>&1; then
     podman rm -f "$container" >/dev/null 2>&1 || true
     podman create --name "$container" --hostname "$name" --privileged \
       --network "$network" --ip6 "$address" "$image" >/dev/null
