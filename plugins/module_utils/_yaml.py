@@ -23,6 +23,15 @@ def scalar(value: Any) -> str:
     return json.dumps(str(value))
 
 
+def _inline(value: Any) -> str:
+    """A scalar, or an empty mapping or list, written on one line."""
+    if isinstance(value, Mapping):
+        return "{}"
+    if isinstance(value, list):
+        return "[]"
+    return scalar(value)
+
+
 def render_yaml(value: Any, indent: int = 0) -> str:
     """Block-style YAML of dicts, lists and scalars."""
     pad = "  " * indent
@@ -32,24 +41,16 @@ def render_yaml(value: Any, indent: int = 0) -> str:
             if isinstance(item, (Mapping, list)) and item:
                 lines.append(f"{pad}{key}:")
                 lines.append(render_yaml(item, indent + 1))
-            elif isinstance(item, Mapping):
-                lines.append(f"{pad}{key}: {{}}")
-            elif isinstance(item, list):
-                lines.append(f"{pad}{key}: []")
             else:
-                lines.append(f"{pad}{key}: {scalar(item)}")
+                lines.append(f"{pad}{key}: {_inline(item)}")
     elif isinstance(value, list):
         for item in value:
             if isinstance(item, (Mapping, list)) and item:
                 body = render_yaml(item, indent + 1).splitlines()
                 lines.append(f"{pad}- {body[0].strip()}")
                 lines.extend(body[1:])
-            elif isinstance(item, Mapping):
-                lines.append(f"{pad}- {{}}")
-            elif isinstance(item, list):
-                lines.append(f"{pad}- []")
             else:
-                lines.append(f"{pad}- {scalar(item)}")
+                lines.append(f"{pad}- {_inline(item)}")
     else:
         lines.append(f"{pad}{scalar(value)}")
     return "\n".join(lines)
