@@ -87,6 +87,11 @@ options:
         description: etcd data directory.
         type: str
         default: /var/lib/etcd
+      etcd_extra_args:
+        description:
+          - Flags of the local etcd (init), without the leading C(--), for example
+            V({heartbeat-interval: 250, election-timeout: 2500}) on slow or loaded hosts.
+        type: dict
       cluster_name:
         description: Cluster name.
         type: str

@@ -27,6 +27,7 @@ KNOWN_KEYS = {
     "kind", "kubernetes_version", "plan", "node_name", "node_addresses", "sans", "image_repository",
     "cri_socket", "cgroup_driver", "fail_cgroup_v1", "proxy_mode", "bind_port", "token", "ca_cert_hashes",
     "certificate_key", "api_server_endpoint", "etcd_data_dir", "cluster_name", "certificates_dir",
+    "etcd_extra_args",
 }
 _VERSION = re.compile(r"^v(\d+)\.(\d+)\.(\d+)(?:[-+][0-9A-Za-z.-]+)?$")
 _TOKEN = re.compile(r"^[a-z0-9]{6}\.[a-z0-9]{16}$")
@@ -130,6 +131,13 @@ def kubeadm_config(spec: Mapping[str, Any]) -> str:
             "controllerManager": {"extraArgs": _args(dict(plan["controller_manager_args"]), api)},
             "scheduler": {},
         }
+        etcd_args = spec.get("etcd_extra_args") or {}
+        if not isinstance(etcd_args, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, (str, int)) and not isinstance(v, bool) for k, v in etcd_args.items()
+        ):
+            raise AddressError("etcd_extra_args must map etcd flag names (without --) to string or integer values")
+        if etcd_args:
+            cluster["etcd"]["local"]["extraArgs"] = _args({k: str(v) for k, v in etcd_args.items()}, api)
         if plan.get("control_plane_endpoint"):
             cluster["controlPlaneEndpoint"] = plan["control_plane_endpoint"]
         sans = spec.get("sans") or []

@@ -86,3 +86,16 @@ def test_secrets_never_appear_in_errors():
     with pytest.raises(AddressError) as info:
         kubeadm_config(dict(JOIN, token="Secret.0123456789abcdef"))
     assert "Secret" not in str(info.value)
+
+
+def test_etcd_extra_args_reach_the_local_etcd():
+    d = docs(dict(BASE, etcd_extra_args={"heartbeat-interval": 250, "election-timeout": "2500"}))
+    assert d["ClusterConfiguration"]["etcd"]["local"]["extraArgs"] == [
+        {"name": "heartbeat-interval", "value": "250"}, {"name": "election-timeout", "value": "2500"}]
+    assert "extraArgs" not in docs(BASE)["ClusterConfiguration"]["etcd"]["local"]
+
+
+@pytest.mark.parametrize("bad", [["heartbeat-interval"], {"heartbeat-interval": True}, {"x": None}])
+def test_etcd_extra_args_rejects(bad):
+    with pytest.raises(AddressError, match="etcd_extra_args"):
+        kubeadm_config(dict(BASE, etcd_extra_args=bad))
