@@ -89,8 +89,8 @@ options:
         default: /var/lib/etcd
       etcd_extra_args:
         description:
-          - Flags of the local etcd (init), without the leading C(--), for example
-            V({heartbeat-interval: 250, election-timeout: 2500}) on slow or loaded hosts.
+          - Flags of the local etcd (init), without the leading C(--), mapped to their values; for example
+            C(heartbeat-interval) V(250) and C(election-timeout) V(2500) on slow or loaded hosts.
         type: dict
       cluster_name:
         description: Cluster name.

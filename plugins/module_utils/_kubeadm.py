@@ -207,3 +207,25 @@ def _checked(value: Any, pattern: re.Pattern[str], key: str, form: str) -> str:
         shown = "missing" if value in (None, "") else "malformed"
         raise AddressError(f"{key} is {shown}; it must look like {form}")
     return value
+
+
+_SECRET_PATTERNS = (
+    re.compile(r"\b[a-z0-9]{6}\.[a-z0-9]{16}\b"),  # bootstrap tokens
+    re.compile(r"\b[0-9a-f]{64}\b"),  # certificate keys (and CA hashes, which are not secret but long)
+)
+REDACTED = "<redacted>"
+
+
+def redact(text: str, *, last_lines: int = 30) -> list[str]:
+    """The last lines of kubeadm's output with bootstrap tokens and certificate keys replaced."""
+    if not isinstance(text, str):
+        raise AddressError(f"redact takes kubeadm's output as a string, got {type(text).__name__}")
+    if last_lines < 1:
+        raise AddressError("last_lines must be at least 1")
+    lines = text.splitlines()[-last_lines:]
+    out = []
+    for line in lines:
+        for pattern in _SECRET_PATTERNS:
+            line = pattern.sub(REDACTED, line)
+        out.append(line)
+    return out

@@ -99,3 +99,16 @@ def test_etcd_extra_args_reach_the_local_etcd():
 def test_etcd_extra_args_rejects(bad):
     with pytest.raises(AddressError, match="etcd_extra_args"):
         kubeadm_config(dict(BASE, etcd_extra_args=bad))
+
+
+def test_redact_removes_tokens_and_keys_and_keeps_the_tail():
+    from ansible_collections.v6kube.cluster.plugins.module_utils._kubeadm import redact
+
+    text = "\n".join([f"line {i}" for i in range(40)] + [
+        "kubeadm join [fd00:40::100]:6443 --token abcdef.0123456789abcdef \\",
+        "--certificate-key " + "f" * 64, "error: could not reach the API"])
+    out = redact(text, last_lines=3)
+    assert out == ["kubeadm join [fd00:40::100]:6443 --token <redacted> \\", "--certificate-key <redacted>",
+                   "error: could not reach the API"]
+    with pytest.raises(AddressError, match="string"):
+        redact(5)
