@@ -14,7 +14,7 @@ start=$(date +%s)
 
 # name | debootstrap packages | podman import --change options
 min_packages=python3,cron,iproute2,iputils-ping
-systemd_packages=systemd,systemd-sysv,dbus,udev,netplan.io,openssh-server,iproute2,iputils-ping,python3,cron,ca-certificates
+systemd_packages=systemd,systemd-sysv,dbus,udev,netplan.io,openssh-server,iproute2,iputils-ping,python3,cron,ca-certificates,iptables
 # Base of the kube-proxy image of the lab mirror: the netfilter tools kube-proxy runs.
 netfilter_packages=iptables,nftables,conntrack,ipset,kmod
 
@@ -26,6 +26,7 @@ install_packages() {
   [ -x /usr/lib/podman/netavark ] || [ -x /usr/libexec/podman/netavark ] || missing+=(netavark aardvark-dns)
   command -v ip6tables >/dev/null || missing+=(iptables)
   command -v openssl >/dev/null || missing+=(openssl)
+  command -v dpkg-scanpackages >/dev/null || missing+=(dpkg-dev)
   command -v ssh >/dev/null || missing+=(openssh-client)
   if [ ${#missing[@]} -gt 0 ]; then
     log "lab: installing ${missing[*]}"

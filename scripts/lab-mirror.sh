@@ -34,6 +34,8 @@ build() {
   debian_etcd
   node_artifacts
   images
+  debian_repo
+  toolbox_image
   (cd "$mirror" && find . -type f ! -name SHA256SUMS ! -name '.*' | sort | sed 's|^\./||' \
     | xargs sha256sum > .SHA256SUMS.tmp && mv .SHA256SUMS.tmp SHA256SUMS)
   log "mirror: $(wc -l < "$mirror/SHA256SUMS") artifact(s) in $mirror"
@@ -147,6 +149,60 @@ debian_etcd() {
   cp "$stage/root/usr/bin/etcd" "$stage/root/usr/bin/etcdctl" "$stage/etcd-$version-linux-$arch/"
   pack "$mirror/etcd/$version/etcd-$version-linux-$arch.tar.gz" "$stage" "etcd-$version-linux-$arch"
   rm -rf "$stage"
+}
+
+# A flat apt repository with what the lab hosts lack to run the API VIP (keepalived), served over IPv6 the way
+# an air-gapped site serves its own packages: resolved against the installed packages of the lab host image,
+# fetched with apt-get download, indexed with dpkg-scanpackages. Rebuilt when the image or the list changes.
+repo_packages=(keepalived)
+debian_repo() {
+  local repo=$mirror/debian image want status pkgs
+  image=localhost/v6kube-systemd:${V6KUBE_LAB_SUITE:-bookworm}
+  want=$( (printf '%s\n' "${repo_packages[@]}"; podman image inspect --format '{{.Id}}' "$image") | sha256sum | cut -c1-16)
+  if [ -s "$repo/Packages" ] && [ "$(cat "$repo/.inputs" 2>/dev/null)" = "$want" ]; then return; fi
+  status=$(mktemp)
+  podman run --rm --network none "$image" cat /var/lib/dpkg/status > "$status"
+  resolve() {
+    apt-get install --print-uris -qq --no-install-recommends -o Debug::NoLocking=1 \
+      -o Dir::State::status="$status" "${repo_packages[@]}" | sed -n "s/^'[^']*' \([^_]*\)_.*/\1/p"
+  }
+  pkgs=$(resolve 2>/dev/null) || pkgs=""
+  if [ -z "$pkgs" ]; then as_root apt-get update -qq; pkgs=$(resolve); fi
+  rm -f "$status"
+  [ -n "$pkgs" ] || die "mirror: could not resolve ${repo_packages[*]} against $image"
+  rm -rf "$repo.tmp"
+  mkdir -p "$repo.tmp"
+  # shellcheck disable=SC2086
+  (cd "$repo.tmp" && apt-get download $pkgs >/dev/null 2>&1) || die "mirror: apt-get download $pkgs failed"
+  (cd "$repo.tmp" && dpkg-scanpackages --multiversion . /dev/null 2>/dev/null > Packages && gzip -9nk Packages)
+  {
+    printf 'Origin: v6kube-lab\nLabel: v6kube-lab\nSuite: lab\nCodename: lab\nArchitectures: %s all\nSHA256:\n' "$arch"
+    for f in Packages Packages.gz; do
+      printf ' %s %s %s\n' "$(sha256sum < "$repo.tmp/$f" | cut -d' ' -f1)" "$(stat -c %s "$repo.tmp/$f")" "$f"
+    done
+  } > "$repo.tmp/Release"
+  echo "$want" > "$repo.tmp/.inputs"
+  rm -rf "$repo"
+  mv "$repo.tmp" "$repo"
+  log "mirror: apt repository with $(echo "$pkgs" | wc -w) package(s) for ${repo_packages[*]}"
+}
+
+# The lab's test image (Debian minbase with python3, iproute2, ping): pods that resolve names, serve and fetch
+# HTTP over IPv6 in the cluster tests. Not a product image.
+toolbox_image() {
+  local ref=localhost/v6kube-toolbox:${V6KUBE_LAB_SUITE:-bookworm} base file stamp id
+  base=localhost/v6kube-min:${V6KUBE_LAB_SUITE:-bookworm}
+  file=$mirror/images/lab/v6kube-toolbox.tar
+  stamp=$mirror/images/lab/.v6kube-toolbox.tar.inputs
+  id=$(podman image inspect --format '{{.Id}}' "$base")
+  if [ -s "$file" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$id" ]; then return; fi
+  mkdir -p "$(dirname "$file")"
+  podman tag "$base" "$ref"
+  rm -f "$file.tmp"
+  podman save --quiet --format docker-archive --output "$file.tmp" "$ref"
+  mv "$file.tmp" "$file"
+  echo "$id" > "$stamp"
+  log "mirror: image $ref"
 }
 
 case "${1:-}" in

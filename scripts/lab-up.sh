@@ -27,7 +27,8 @@ for entry in "${hosts[@]}"; do
   # Running means it answers an exec: after a crash or a restart podman's state can still say running.
   if ! podman exec "$container" true >/dev/null 2>&1; then
     podman rm -f "$container" >/dev/null 2>&1 || true
-    podman create --name "$container" --hostname "$name" --privileged \
+    # A private cgroup namespace: runc inside the host then sees cgroup paths consistent with its mounts.
+    podman create --name "$container" --hostname "$name" --privileged --cgroupns=private \
       --network "$network" --ip6 "$address" "$image" >/dev/null
     # A machine-id of its own, as every Kubernetes node needs (privileged containers would share the VM's).
     machine_id=$(mktemp)
