@@ -151,10 +151,11 @@ debian_etcd() {
   rm -rf "$stage"
 }
 
-# A flat apt repository with what the lab hosts lack to run the API VIP (keepalived), served over IPv6 the way
-# an air-gapped site serves its own packages: resolved against the installed packages of the lab host image,
-# fetched with apt-get download, indexed with dpkg-scanpackages. Rebuilt when the image or the list changes.
-repo_packages=(keepalived)
+# A flat apt repository with what the lab hosts lack to run the API VIP (keepalived, and python3-apt for Ansible's
+# apt module), served over IPv6 the way an air-gapped site serves its own packages: resolved against the installed
+# packages of the lab host image, fetched with apt-get download, indexed with dpkg-scanpackages. Rebuilt when the
+# image or the list changes.
+repo_packages=(keepalived python3-apt)
 debian_repo() {
   local repo=$mirror/debian image want status pkgs
   image=localhost/v6kube-systemd:${V6KUBE_LAB_SUITE:-bookworm}

@@ -1,0 +1,18 @@
+"""Read an ansible.posix.json callback log; print {host: [names of the tasks that changed it]} as JSON."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+changed: dict[str, list[str]] = {}
+with open(sys.argv[1], encoding="utf-8") as handle:
+    text = handle.read()
+log = json.loads(text[text.index("{"):])
+for play in log["plays"]:
+    for task in play["tasks"]:
+        for host, result in task["hosts"].items():
+            changed.setdefault(host, [])
+            if result.get("changed"):
+                changed[host].append(task["task"]["name"])
+print(json.dumps(changed))

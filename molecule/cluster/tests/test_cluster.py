@@ -1,0 +1,270 @@
+"""The cluster site.yml built, seen as its users see it: nodes, addresses, DNS, pod and Service traffic, the VIP.
+
+Cluster-wide checks run once, through the first control plane's kubectl; per-node checks run on every node.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import shlex
+import time
+
+import pytest
+import testinfra
+
+NODES = {"v6k-cp1": "fd00:40::151", "v6k-cp2": "fd00:40::152", "v6k-cp3": "fd00:40::153",
+         "v6k-worker1": "fd00:40::154"}
+CONTROL_PLANES = ["v6k-cp1", "v6k-cp2", "v6k-cp3"]
+VIP = "fd00:40::150"
+HOSTS = ipaddress.ip_network("fd00:40::/64")
+PODS = ipaddress.ip_network("fd00:42::/56")
+SERVICES = ipaddress.ip_network("fd00:43::/112")
+DOMAIN = "cluster.local"
+KUBECTL = "kubectl --kubeconfig /etc/kubernetes/admin.conf"
+NS = "v6k-test"
+
+testinfra_hosts = [f"podman://{name}" for name in NODES]
+
+
+@pytest.fixture(scope="module")
+def cp1():
+    return testinfra.get_host("podman://v6k-cp1")
+
+
+def kubectl_json(cp1, args: str) -> dict:
+    return json.loads(cp1.check_output(f"{KUBECTL} {args} -o json"))
+
+
+def v6(value: str) -> ipaddress.IPv6Address:
+    address = ipaddress.ip_address(value)
+    assert address.version == 6, f"{value} is not IPv6"
+    return address
+
+
+# --- once per cluster (the module's host parameter is only there because testinfra gives one) -------------------
+
+def once(host) -> bool:
+    return host.backend.name == "v6k-cp1"
+
+
+def test_every_node_ready_with_ipv6_addresses_and_pod_ranges_of_the_plan(host, cp1):
+    if not once(host):
+        pytest.skip("cluster-wide check, run on v6k-cp1")
+    nodes = {n["metadata"]["name"]: n for n in kubectl_json(cp1, "get nodes")["items"]}
+    assert set(nodes) == set(NODES)
+    seen_ranges = set()
+    for name, node in nodes.items():
+        ready = [c for c in node["status"]["conditions"] if c["type"] == "Ready"]
+        assert ready and ready[0]["status"] == "True", (name, ready)
+        internal = [a["address"] for a in node["status"]["addresses"] if a["type"] == "InternalIP"]
+        assert internal == [NODES[name]], (name, internal)  # node-ip set explicitly: never the VIP
+        assert all(v6(a) in HOSTS for a in internal)
+        ranges = [ipaddress.ip_network(c) for c in node["spec"]["podCIDRs"]]
+        assert len(ranges) == 1 and ranges[0].version == 6 and ranges[0].prefixlen == 64 and ranges[0].subnet_of(PODS)
+        seen_ranges.add(ranges[0])
+    assert len(seen_ranges) == len(NODES)
+
+
+def test_three_control_planes_run_their_static_pods(host, cp1):
+    if not once(host):
+        pytest.skip("cluster-wide check, run on v6k-cp1")
+    pods = kubectl_json(cp1, "-n kube-system get pods")["items"]
+    running = {(p["metadata"]["labels"].get("component"), p["spec"]["nodeName"]) for p in pods
+               if p["metadata"].get("labels", {}).get("tier") == "control-plane" and p["status"]["phase"] == "Running"}
+    for component in ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"):
+        for node in CONTROL_PLANES:
+            assert (component, node) in running, (component, node)
+    members = cp1.check_output(
+        "crictl exec $(crictl ps --name etcd -q | head -1) etcdctl --endpoints=https://[fd00:40::151]:2379 "
+        "--cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/server.crt "
+        "--key=/etc/kubernetes/pki/etcd/server.key member list -w json")
+    peer_urls = sorted(u for m in json.loads(members)["members"] for u in m["peerURLs"])
+    assert peer_urls == [f"https://[{NODES[n]}]:2380" for n in CONTROL_PLANES]
+
+
+def test_services_are_ipv6_single_stack_in_the_plan(host, cp1):
+    if not once(host):
+        pytest.skip("cluster-wide check, run on v6k-cp1")
+    services = {(s["metadata"]["namespace"], s["metadata"]["name"]): s["spec"]
+                for s in kubectl_json(cp1, "get services -A")["items"]}
+    assert services[("default", "kubernetes")]["clusterIP"] == "fd00:43::1"
+    assert services[("kube-system", "kube-dns")]["clusterIP"] == "fd00:43::a"
+    for key, spec in services.items():
+        assert spec["ipFamilies"] == ["IPv6"], key
+        assert all(v6(ip) in SERVICES for ip in spec["clusterIPs"]), key
+
+
+def test_admin_kubeconfig_uses_the_vip_and_one_control_plane_holds_it(host, cp1):
+    if not once(host):
+        pytest.skip("cluster-wide check, run on v6k-cp1")
+    assert f"server: https://[{VIP}]:6443" in cp1.file("/etc/kubernetes/admin.conf").content_string
+    holders = []
+    for name in CONTROL_PLANES:
+        out = testinfra.get_host(f"podman://{name}").check_output(f"ip -6 -o addr show to {VIP}/128")
+        if out:
+            holders.append(name)
+            assert f"{VIP}/128" in out and "eth0" in out
+    assert len(holders) == 1, holders
+    assert cp1.check_output(f"{KUBECTL} get --raw /readyz") == "ok"
+
+
+@pytest.fixture(scope="module")
+def workloads(cp1):
+    """A server pod on the worker, a client pod on a control plane (another node), a Service for the server."""
+    manifest = {
+        "apiVersion": "v1", "kind": "List", "items": [
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}},
+            {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "server", "namespace": NS,
+                                                              "labels": {"app": "server"}},
+             "spec": {"nodeName": "v6k-worker1", "containers": [{
+                 "name": "http", "image": "localhost/v6kube-toolbox:bookworm", "imagePullPolicy": "Never",
+                 "command": ["python3", "-m", "http.server", "--bind", "::", "8080"],
+                 "readinessProbe": {"tcpSocket": {"port": 8080}, "periodSeconds": 1}}]}},
+            {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "client", "namespace": NS},
+             "spec": {"nodeName": "v6k-cp2", "containers": [{
+                 "name": "client", "image": "localhost/v6kube-toolbox:bookworm", "imagePullPolicy": "Never",
+                 "command": ["sleep", "infinity"]}]}},
+            {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "server", "namespace": NS},
+             "spec": {"selector": {"app": "server"}, "ports": [{"port": 80, "targetPort": 8080}]}},
+        ]}
+    cp1.check_output(f"echo {shlex.quote(json.dumps(manifest))} | {KUBECTL} apply -f -")
+    cp1.check_output(f"{KUBECTL} -n {NS} wait --for=condition=Ready pod/server pod/client --timeout=180s")
+    pods = {p["metadata"]["name"]: p for p in kubectl_json(cp1, f"-n {NS} get pods")["items"]}
+    return pods
+
+
+def in_client(cp1, code: str) -> str:
+    return cp1.check_output(f"{KUBECTL} -n {NS} exec client -- python3 -c {shlex.quote(code)}")
+
+
+def test_pods_get_ipv6_addresses_from_their_node_range(host, cp1, workloads):
+    if not once(host):
+        pytest.skip("cluster-wide check, run on v6k-cp1")
+    nodes = {n["metadata"]["name"]: n for n in kubectl_json(cp1, "get nodes")["items"]}
+    for pod in workloads.values():
+        ips = [p["ip"] for p in pod["status"]["podIPs"]]
+        assert len(ips) == 1
+        node_range = ipaddress.ip_network(nodes[pod["spec"]["nodeName"]]["spec"]["podCIDRs"][0])
+        assert v6(ips[0]) in node_range and v6(ips[0]) in PODS
+
+
+def test_dns_answers_aaaa_only_through_coredns_over_ipv6(host, cp1, workloads):
+    if not once(host):
+        pytest.skip("cluster-wide check, run on v6k-cp1")
+    resolv = in_client(cp1, "print(open('/etc/resolv.conf').read())")
+    assert "nameserver fd00:43::a" in resolv
+    out = in_client(cp1, f"""
+import socket
+name = "kubernetes.default.svc.{DOMAIN}"
+print(sorted({{a[4][0] for a in socket.getaddrinfo(name, 443, socket.AF_INET6)}}))
+try:
+    socket.getaddrinfo(name, 443, socket.AF_INET)
+    print("A")
+except socket.gaierror:
+    print("no A")
+""")
+    assert out.splitlines() == ["['fd00:43::1']", "no A"]
+
+
+def test_pod_reaches_the_api_through_the_kubernetes_service_with_tls(host, cp1, workloads):
+    if not once(host):
+        pytest.skip("cluster-wide check, run on v6k-cp1")
+    out = in_client(cp1, f"""
+import ssl, urllib.request
+ctx = ssl.create_default_context(cafile="/var/run/secrets/kubernetes.io/serviceaccount/ca.crt")
+print(urllib.request.urlopen("https://kubernetes.default.svc.{DOMAIN}/readyz", context=ctx, timeout=10).read().decode())
+""")
+    assert out == "ok"
+
+
+def test_pod_reaches_a_pod_on_another_node_and_a_service(host, cp1, workloads):
+    if not once(host):
+        pytest.skip("cluster-wide check, run on v6k-cp1")
+    server_ip = workloads["server"]["status"]["podIP"]
+    assert workloads["server"]["spec"]["nodeName"] != workloads["client"]["spec"]["nodeName"]
+    for url in (f"http://[{server_ip}]:8080/", f"http://server.{NS}.svc.{DOMAIN}/"):
+        deadline = time.monotonic() + 60
+        while True:
+            result = cp1.run(f"{KUBECTL} -n {NS} exec client -- python3 -c "
+                             + shlex.quote(f"import urllib.request; print(urllib.request.urlopen({url!r}, timeout=5).status)"))
+            if result.rc == 0 or time.monotonic() > deadline:
+                break
+            time.sleep(2)
+        assert result.rc == 0 and result.stdout.strip() == "200", (url, result.stdout, result.stderr)
+    service_ip = kubectl_json(cp1, f"-n {NS} get service server")["spec"]["clusterIP"]
+    assert v6(service_ip) in SERVICES
+
+
+# --- every node --------------------------------------------------------------------------------------------------
+
+def test_routes_to_every_other_nodes_pod_range(host):
+    name = host.backend.name
+    cp1 = testinfra.get_host("podman://v6k-cp1")
+    nodes = kubectl_json(cp1, "get nodes")["items"]
+    want = sorted((n["spec"]["podCIDRs"][0], NODES[n["metadata"]["name"]]) for n in nodes if n["metadata"]["name"] != name)
+    have = sorted((r["dst"], r["gateway"]) for r in json.loads(host.check_output("ip -j -6 route show proto 203")))
+    assert have == want
+    batch = host.file("/etc/v6kube/pod-routes.batch").content_string
+    for dst, via in want:
+        assert f"route replace {dst} via {via} proto 203" in batch
+    assert host.service("v6kube-pod-routes").is_enabled
+    conf = json.loads(host.file("/etc/cni/net.d/10-v6kube.conflist").content_string)
+    own = next(n for n in nodes if n["metadata"]["name"] == name)["spec"]["podCIDRs"]
+    assert conf["plugins"][0]["ipam"]["ranges"] == [[{"subnet": own[0]}]]
+
+
+def test_kubelet_node_ip_is_explicit_and_no_rendered_secrets_remain(host):
+    flags = host.file("/var/lib/kubelet/kubeadm-flags.env").content_string
+    assert f"--node-ip={NODES[host.backend.name]}" in flags
+    assert host.check_output("find /etc/kubernetes/v6kube -type f | wc -l") == "0"
+    assert host.file("/etc/kubernetes/v6kube").mode == 0o700
+
+
+def test_keepalived_from_the_mirror_repository_on_control_planes(host):
+    if host.backend.name not in CONTROL_PLANES:
+        assert not host.package("keepalived").is_installed
+        return
+    assert host.package("keepalived").is_installed
+    assert "fd00:40::1" in host.file("/etc/apt/sources.list.d/v6kube-api-vip.list").content_string
+    assert host.service("keepalived").is_enabled and host.service("keepalived").is_running
+    conf = host.file("/etc/keepalived/keepalived.conf").content_string
+    assert f"{VIP}/128 dev eth0" in conf and "vrrp_version 3" in conf
+    assert f"unicast_src_ip {NODES[host.backend.name]}" in conf
+    assert host.run("/etc/keepalived/v6kube-check-apiserver").rc == 0
+
+
+VERSION = "v1.37.2"
+IMAGES = {"registry.k8s.io/pause:3.10.2", "registry.k8s.io/coredns/coredns:v1.14.6", "registry.k8s.io/etcd:3.7.0-0",
+          f"registry.k8s.io/kube-apiserver:{VERSION}", f"registry.k8s.io/kube-controller-manager:{VERSION}",
+          f"registry.k8s.io/kube-scheduler:{VERSION}", f"registry.k8s.io/kube-proxy:{VERSION}",
+          "localhost/v6kube-toolbox:bookworm"}
+
+
+def test_node_runtime_and_tools_at_their_versions(host):
+    assert host.check_output("kubeadm version -o short") == VERSION
+    assert f"Kubernetes {VERSION}" in host.check_output("kubelet --version")
+    assert "v2.4.2" in host.check_output("containerd --version")
+    assert "v1.37.0" in host.check_output("crictl --version")
+    assert "runc version 1.1.5" in host.check_output("/usr/local/sbin/runc --version")
+    for plugin in ("bridge", "host-local", "loopback", "portmap"):
+        assert host.file(f"/opt/cni/bin/{plugin}").mode & 0o111
+    info = json.loads(host.check_output("crictl info"))
+    runc = info["config"]["containerd"]["runtimes"]["runc"]["options"]
+    assert runc["SystemdCgroup"] is True and runc["BinaryName"] == "/usr/local/sbin/runc"
+    conditions = {c["type"]: c["status"] for c in info["status"]["conditions"]}
+    assert conditions["RuntimeReady"] is True and conditions["NetworkReady"] is True  # the pod network's CNI
+    tags = {t for image in json.loads(host.check_output("crictl images -o json"))["images"] for t in image["repoTags"]}
+    assert IMAGES <= tags
+    assert host.service("kubelet").is_enabled and host.service("kubelet").is_running
+
+
+def test_apiserver_certificate_names_the_vip_the_node_and_the_service(host):
+    if host.backend.name not in CONTROL_PLANES:
+        pytest.skip("control planes only")
+    decoded = host.check_output(
+        "python3 -c \"import json, ssl; print(json.dumps(ssl._ssl._test_decode_cert("
+        "'/etc/kubernetes/pki/apiserver.crt')['subjectAltName']))\"")
+    addresses = {ipaddress.ip_address(value) for kind, value in json.loads(decoded) if kind == "IP Address"}
+    for address in (VIP, NODES[host.backend.name], "fd00:43::1"):
+        assert ipaddress.ip_address(address) in addresses, (address, addresses)
