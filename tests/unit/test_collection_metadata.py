@@ -1,7 +1,8 @@
-"""galaxy.yml declares what the collection really needs, and nothing more."""
+"""galaxy.yml and ansible.cfg describe what the collection really needs, and nothing more."""
 
 from __future__ import annotations
 
+import configparser
 import re
 from pathlib import Path
 
@@ -59,3 +60,11 @@ def test_galaxy_dependencies_are_the_collections_used():
     declared = set(galaxy.get("dependencies") or {})
     assert declared == used_collections() - OWN
 
+
+def test_ansible_cfg_keeps_host_key_checking():
+    # Only the lab inventory turns it off (ansible_ssh_common_args); molecule sets it in its own config.
+    config = configparser.ConfigParser()
+    config.read(ROOT / "ansible.cfg", encoding="utf-8")
+    assert config.sections(), "ansible.cfg was not read"
+    for section in config.sections():
+        assert "host_key_checking" not in config[section]
