@@ -22,7 +22,10 @@ description:
 options:
   settings:
     description:
-      - Keys and values. Keys use dots (V(net.ipv6.conf.all.forwarding)), or slashes when a part contains dots.
+      - Keys and values. Keys use dots (V(net.ipv6.conf.all.forwarding)), or slashes when a part contains dots
+        (V(net/ipv6/conf/eth0.100/forwarding) for VLAN interface C(eth0.100)), as in sysctl.d(5): when the
+        first separator is a slash the key is the path under O(proc_root), when it is a dot, dots and slashes
+        are interchanged. The file keeps each key in the form given.
       - Booleans are written as V(1) or V(0). A null value leaves the key out.
     type: dict
     required: true
@@ -67,7 +70,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 settings:
-  description: The settings as written, normalized.
+  description: The settings as written, values normalized, keys in the form given.
   returned: success
   type: dict
   sample: {net.ipv6.conf.all.forwarding: "1"}
@@ -88,14 +91,13 @@ import tempfile
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.v6kube.cluster.plugins.module_utils._sysctl import (
-    MODULE_KEYS,
     SysctlError,
     conflicts,
-    dotted,
     explain_missing,
     key_path,
     later_files,
     normalize_settings,
+    pending_module,
     render,
 )
 
@@ -108,13 +110,6 @@ def read_value(path):
 def write_value(path, value):
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(value)
-
-
-def pending_module_key(key, proc_root):
-    """True when ``key`` belongs to a kernel module that is not loaded yet."""
-    name = dotted(key)
-    return any(name.startswith(prefix) and not os.path.isdir(key_path(prefix.rstrip("."), proc_root))
-               for prefix in MODULE_KEYS)
 
 
 def main():
@@ -137,7 +132,7 @@ def main():
     missing = []
     for key in settings:
         if not os.path.isfile(key_path(key, proc_root)):
-            if module.check_mode and pending_module_key(key, proc_root):
+            if module.check_mode and pending_module(key, proc_root):
                 continue
             missing.append(explain_missing(key, proc_root))
     if missing:
@@ -152,7 +147,7 @@ def main():
             continue  # module key, check mode
         current = read_value(proc)
         if current != value:
-            live_changes[dotted(key)] = {"before": current, "after": value}
+            live_changes[key] = {"before": current, "after": value}
     if module.params["apply"] and live_changes and not module.check_mode:
         applied = []
         problem = None
@@ -206,7 +201,7 @@ def main():
 
     result = dict(
         changed=file_changed or bool(live_changes),
-        settings={dotted(k): v for k, v in settings.items()},
+        settings=settings,
         live_changes=live_changes,
         file_changed=file_changed,
     )

@@ -13,7 +13,7 @@ from ansible_collections.v6kube.cluster.plugins.modules import sysctl_settings
 def proc(tmp_path):
     root = tmp_path / "proc"
     for key, value in {"net/ipv6/conf/all/forwarding": "0", "net/ipv6/conf/all/accept_ra": "1",
-                       "net/ipv6/conf/default/accept_ra": "1"}.items():
+                       "net/ipv6/conf/default/accept_ra": "1", "net/ipv6/conf/eth0.100/forwarding": "0"}.items():
         path = root / key
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(value + "\n")
@@ -25,7 +25,7 @@ def args(proc, tmp_path, **settings):
 
 
 def live(proc, key):
-    return (proc / key.replace(".", "/")).read_text().strip()
+    return (proc / (key if "/" in key else key.replace(".", "/"))).read_text().strip()
 
 
 def test_applies_verifies_and_persists(run_module, proc, tmp_path):
@@ -83,3 +83,27 @@ def test_apply_false_only_writes_the_file(run_module, proc, tmp_path):
     assert result["changed"] and result["live_changes"] == {}
     assert live(proc, "net.ipv6.conf.all.forwarding") == "0"
     assert os.path.exists(a["path"])
+
+
+def test_vlan_interface_key_in_slash_form(run_module, proc, tmp_path):
+    # eth0.100 holds a dot: the key is given with slashes and must reach net/ipv6/conf/eth0.100/forwarding.
+    key = "net/ipv6/conf/eth0.100/forwarding"
+    a = args(proc, tmp_path, **{key: 1})
+    result = run_module(sysctl_settings.main, a)
+    assert not result["failed"] and result["changed"], result
+    assert result["settings"] == {key: "1"}
+    assert result["live_changes"] == {key: {"before": "0", "after": "1"}}
+    assert live(proc, key) == "1"
+    assert f"{key} = 1" in open(a["path"], encoding="utf-8").read().splitlines()
+    assert not run_module(sysctl_settings.main, a)["changed"]
+
+
+def test_vlan_interface_key_in_dot_form(run_module, proc, tmp_path):
+    # sysctl.d(5): after a dot as first separator, a slash stands for a dot in a name.
+    key = "net.ipv6.conf.eth0/100.forwarding"
+    a = args(proc, tmp_path, **{key: 1})
+    result = run_module(sysctl_settings.main, a)
+    assert not result["failed"], result
+    assert result["live_changes"] == {key: {"before": "0", "after": "1"}}
+    assert live(proc, "net/ipv6/conf/eth0.100/forwarding") == "1"
+    assert f"{key} = 1" in open(a["path"], encoding="utf-8").read().splitlines()
