@@ -186,14 +186,23 @@ def sha256_file(path: str) -> str:
 
 
 def _write_json(path: str, data: dict[str, Any]) -> None:
+    """Atomic write of a metadata file. The same steps as module_utils/_io.py's write_atomic, kept here because
+    this file also runs alone on the node (etcd_backup_core.py) and imports nothing from the collection."""
     fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=os.path.dirname(path))
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=2, sort_keys=True)
-        handle.write("\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.chmod(tmp, 0o600)
-    os.rename(tmp, path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=2, sort_keys=True)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o600)
+        os.rename(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 def list_snapshots(cfg: dict[str, Any]) -> list[dict[str, Any]]:

@@ -17,7 +17,8 @@ description:
     so that no file is written that would break C(sysctl --system) at the next boot.
   - Applies the values live, reads them back, and fails when the kernel did not take one; on failure the
     live values already changed are restored and the file is left as it was.
-  - Only then writes the file (a temporary file renamed into place), with a diff.
+  - Only then writes the file (a temporary file in the same directory, synced to disk, renamed into place), with
+    a diff, and applies O(owner), O(group) and O(mode) (default V(0644)).
   - Warns when a file that C(sysctl --system) reads later sets one of the keys to another value.
 options:
   settings:
@@ -41,6 +42,8 @@ options:
     description: Where the kernel exposes its settings.
     type: path
     default: /proc/sys
+extends_documentation_fragment:
+  - ansible.builtin.files
 attributes:
   check_mode:
     support: full
@@ -80,16 +83,16 @@ live_changes:
   type: dict
   sample: {net.ipv6.conf.all.forwarding: {before: "0", after: "1"}}
 file_changed:
-  description: Whether the file was (or would be) rewritten.
+  description: Whether the file was (or would be) rewritten, or its owner, group or mode changed.
   returned: success
   type: bool
 """
 
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.v6kube.cluster.plugins.module_utils._io import FileWriteError, read_text, write_file
 from ansible_collections.v6kube.cluster.plugins.module_utils._sysctl import (
     SysctlError,
     conflicts,
@@ -121,6 +124,7 @@ def main():
             proc_root=dict(type="path", default="/proc/sys"),
         ),
         supports_check_mode=True,
+        add_file_common_args=True,
     )
     path, proc_root = module.params["path"], module.params["proc_root"]
     try:
@@ -177,24 +181,15 @@ def main():
     if not module.params["apply"]:
         live_changes = {}
 
-    # 3. The persistent file, atomically.
+    # 3. The persistent file, atomically, with the owner, group and mode asked for.
     content = render(settings)
     try:
-        with open(path, encoding="utf-8") as handle:
-            before = handle.read()
-    except FileNotFoundError:
-        before = None
-    file_changed = before != content
-    if file_changed and not module.check_mode:
-        directory = os.path.dirname(path) or "."
-        if not os.path.isdir(directory):
-            os.makedirs(directory, mode=0o755)
-        fd, tmp = tempfile.mkstemp(prefix=".v6kube-sysctl.", dir=directory)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(content)
-        os.chmod(tmp, 0o644)
-        module.atomic_move(tmp, path)
-        os.chmod(path, 0o644)  # atomic_move gives a new file the umask's mode
+        before = read_text(path)
+    except FileWriteError as exc:
+        module.fail_json(msg=str(exc), path=path)
+    attributes = {}
+    file_changed = write_file(module, path, content, before=before, default_mode=0o644,
+                              diff=attributes if before is not None else None)
 
     for warning in conflicts(settings, later_files(path)):
         module.warn(warning)
@@ -207,6 +202,8 @@ def main():
     )
     if module._diff:
         result["diff"] = dict(before=before or "", after=content, before_header=path, after_header=path)
+        if attributes:
+            result["diff"] = [result["diff"], dict(attributes, before_header=path, after_header=path)]
     module.exit_json(**result)
 
 

@@ -46,3 +46,32 @@ def test_bad_input_writes_nothing(run_module, tmp_path):
     result = run_module(netplan_config.main, a)
     assert result["failed"] and "not on-link" in result["msg"]
     assert not os.path.exists(a["path"])
+
+
+def test_mode_argument_is_applied(run_module, tmp_path):
+    a = dict(args(tmp_path), mode="0640")
+    result = run_module(netplan_config.main, a)
+    assert result["changed"] and os.stat(a["path"]).st_mode & 0o777 == 0o640
+    assert not run_module(netplan_config.main, a)["changed"]
+    assert run_module(netplan_config.main, args(tmp_path))["changed"]  # back to the default 0600
+    assert os.stat(a["path"]).st_mode & 0o777 == 0o600
+
+
+def test_previous_version_is_private(run_module, tmp_path):
+    a = dict(args(tmp_path), mode="0644")
+    run_module(netplan_config.main, a)
+    run_module(netplan_config.main, dict(args(tmp_path, [dict(IFACES[0], mtu=9000)]), mode="0644"))
+    assert os.stat(a["path"] + ".v6kube-previous").st_mode & 0o777 == 0o600
+
+
+def test_write_failure_is_a_clean_message_and_leaves_no_temporary_file(run_module, tmp_path, monkeypatch):
+    a = args(tmp_path)
+
+    def atomic_move(self, src, dest, *rest, **kwargs):
+        raise OSError(28, "No space left on device", dest)
+
+    monkeypatch.setattr(netplan_config.AnsibleModule, "atomic_move", atomic_move)
+    result = run_module(netplan_config.main, a)
+    assert result["failed"] and result["path"] == a["path"]
+    assert result["msg"] == f"cannot write {a['path']}: No space left on device ({a['path']})"
+    assert os.listdir(os.path.dirname(a["path"])) == []

@@ -107,3 +107,46 @@ def test_vlan_interface_key_in_dot_form(run_module, proc, tmp_path):
     assert result["live_changes"] == {key: {"before": "0", "after": "1"}}
     assert live(proc, "net/ipv6/conf/eth0.100/forwarding") == "1"
     assert f"{key} = 1" in open(a["path"], encoding="utf-8").read().splitlines()
+
+
+def test_mode_argument_is_applied_and_reported(run_module, proc, tmp_path):
+    a = dict(args(proc, tmp_path, **{"net.ipv6.conf.all.forwarding": 1}), apply=False)
+    run_module(sysctl_settings.main, a)
+    assert os.stat(a["path"]).st_mode & 0o777 == 0o644
+    again = run_module(sysctl_settings.main, dict(a, mode="0600"), diff=True)
+    assert again["changed"] and again["file_changed"]
+    assert os.stat(a["path"]).st_mode & 0o777 == 0o600
+    content, attributes = again["diff"]
+    assert content["before"] == content["after"]
+    assert attributes["before"]["mode"] == "0644" and attributes["after"]["mode"] == "0600"
+    assert not run_module(sysctl_settings.main, dict(a, mode="0600"))["changed"]
+
+
+def test_mode_change_in_check_mode_changes_nothing(run_module, proc, tmp_path):
+    a = dict(args(proc, tmp_path, **{"net.ipv6.conf.all.forwarding": 1}), apply=False)
+    run_module(sysctl_settings.main, a)
+    result = run_module(sysctl_settings.main, dict(a, mode="0600"), check_mode=True)
+    assert result["changed"] and os.stat(a["path"]).st_mode & 0o777 == 0o644
+
+
+def test_write_failure_is_a_clean_message_and_leaves_no_temporary_file(run_module, proc, tmp_path, monkeypatch):
+    a = dict(args(proc, tmp_path, **{"net.ipv6.conf.all.forwarding": 1}), apply=False)
+    run_module(sysctl_settings.main, a)
+    before = open(a["path"], encoding="utf-8").read()
+
+    def atomic_move(self, src, dest, *rest, **kwargs):
+        raise OSError(30, "Read-only file system", dest)
+
+    monkeypatch.setattr(sysctl_settings.AnsibleModule, "atomic_move", atomic_move)
+    result = run_module(sysctl_settings.main, dict(a, settings={"net.ipv6.conf.all.forwarding": 0}))
+    assert result["failed"]
+    assert result["msg"] == f"cannot write {a['path']}: Read-only file system ({a['path']})"
+    assert open(a["path"], encoding="utf-8").read() == before
+    assert os.listdir(os.path.dirname(a["path"])) == ["90-v6kube.conf"]
+
+
+def test_unusable_directory_is_a_clean_message(run_module, proc, tmp_path):
+    (tmp_path / "sysctl.d").write_text("")  # a file where the directory should be
+    result = run_module(sysctl_settings.main, dict(args(proc, tmp_path, **{"net.ipv6.conf.all.forwarding": 1}),
+                                                   apply=False))
+    assert result["failed"] and result["msg"].startswith(f"cannot write {tmp_path}/sysctl.d/90-v6kube.conf: ")
