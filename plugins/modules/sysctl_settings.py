@@ -24,9 +24,9 @@ options:
   settings:
     description:
       - Keys and values. Keys use dots (V(net.ipv6.conf.all.forwarding)), or slashes when a part contains dots
-        (V(net/ipv6/conf/eth0.100/forwarding) for VLAN interface C(eth0.100)), as in sysctl.d(5): when the
-        first separator is a slash the key is the path under O(proc_root), when it is a dot, dots and slashes
-        are interchanged. The file keeps each key in the form given.
+        (V(net/ipv6/conf/eth0.100/forwarding) for VLAN interface C(eth0.100)).
+      - As in sysctl.d(5), when the first separator is a slash the key is the path under O(proc_root); when it
+        is a dot, dots and slashes are interchanged. The file keeps each key in the form given.
       - Booleans are written as V(1) or V(0). A null value leaves the key out.
     type: dict
     required: true
@@ -78,14 +78,25 @@ settings:
   type: dict
   sample: {net.ipv6.conf.all.forwarding: "1"}
 live_changes:
-  description: Keys whose running value changed (or would change in check mode), with old and new value.
-  returned: success
+  description:
+    - Keys whose running value changed (or would change in check mode), with old and new value.
+    - Also returned when the kernel refused a value (the changes made before were undone).
+  returned: success, failure
   type: dict
   sample: {net.ipv6.conf.all.forwarding: {before: "0", after: "1"}}
 file_changed:
   description: Whether the file was (or would be) rewritten, or its owner, group or mode changed.
   returned: success
   type: bool
+invalid:
+  description: The keys refused because the kernel does not have them, each with the reason and the fix.
+  returned: failure
+  type: list
+  elements: str
+path:
+  description: The file, when writing it failed.
+  returned: failure
+  type: str
 """
 
 import os

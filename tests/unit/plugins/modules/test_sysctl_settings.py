@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+import yaml
 
 from ansible_collections.v6kube.cluster.plugins.modules import sysctl_settings
 
@@ -150,3 +151,17 @@ def test_unusable_directory_is_a_clean_message(run_module, proc, tmp_path):
     result = run_module(sysctl_settings.main, dict(args(proc, tmp_path, **{"net.ipv6.conf.all.forwarding": 1}),
                                                    apply=False))
     assert result["failed"] and result["msg"].startswith(f"cannot write {tmp_path}/sysctl.d/90-v6kube.conf: ")
+
+
+def test_documentation_parses():
+    for text in (sysctl_settings.DOCUMENTATION, sysctl_settings.EXAMPLES, sysctl_settings.RETURN):
+        assert yaml.safe_load(text)
+
+
+def test_return_documentation_matches_the_result(run_module, proc, tmp_path, return_documented):
+    a = args(proc, tmp_path, **{"net.ipv6.conf.all.forwarding": 1})
+    return_documented(sysctl_settings.RETURN, run_module(sysctl_settings.main, a, diff=True))
+    return_documented(sysctl_settings.RETURN, run_module(sysctl_settings.main, a, check_mode=True), "check mode")
+    refused = run_module(sysctl_settings.main, args(proc, tmp_path, **{"net.ipv6.conf.all.nope": 1}))
+    assert refused["failed"] and refused["invalid"]
+    return_documented(sysctl_settings.RETURN, refused, "failure")
