@@ -345,20 +345,7 @@ def _take(cfg: dict[str, Any], now: datetime.datetime, tool: str, versions: dict
         status = snapshot_status(temp, tool, cfg["command_timeout"])
         if cfg["verify_restore"]:
             trial_restore(temp, tool, cfg["scratch_dir"] or directory, cfg["command_timeout"])
-        meta = {
-            "snapshot": os.path.basename(final),
-            "created": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "endpoint": cfg["endpoint"],
-            "etcd_server_version": versions.get("etcdserver"),
-            "etcd_cluster_version": versions.get("etcdcluster"),
-            "storage_version": status.get("version"),
-            "revision": status["revision"],
-            "total_keys": status["totalKey"],
-            "hash": status["hash"],
-            "size": os.path.getsize(temp),
-            "sha256": sha256_file(temp),
-            "verified_with": os.path.basename(tool) + (" status + restore" if cfg["verify_restore"] else " status"),
-        }
+        meta = snapshot_metadata(cfg, final, now, versions, status, tool, os.path.getsize(temp), sha256_file(temp))
         meta_temp = temp[:-3] + ".json"
         _write_json(meta_temp, meta)
         os.rename(temp, final)
@@ -372,6 +359,25 @@ def _take(cfg: dict[str, Any], now: datetime.datetime, tool: str, versions: dict
                 pass
         raise
     return dict(meta, path=final, metadata=final[:-3] + ".json")
+
+
+def snapshot_metadata(cfg: dict[str, Any], final: str, now: datetime.datetime, versions: dict[str, str],
+                      status: dict[str, Any], tool: str, size: int, sha256: str) -> dict[str, Any]:
+    """The metadata file's content (and the backup's result, with path, metadata, removed and copied_to)."""
+    return {
+        "snapshot": os.path.basename(final),
+        "created": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "endpoint": cfg["endpoint"],
+        "etcd_server_version": versions.get("etcdserver"),
+        "etcd_cluster_version": versions.get("etcdcluster"),
+        "storage_version": status.get("version"),
+        "revision": status["revision"],
+        "total_keys": status["totalKey"],
+        "hash": status["hash"],
+        "size": size,
+        "sha256": sha256,
+        "verified_with": os.path.basename(tool) + (" status + restore" if cfg["verify_restore"] else " status"),
+    }
 
 
 def _fsync_dir(directory: str) -> None:
