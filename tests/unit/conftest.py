@@ -35,7 +35,9 @@ def _expected(returned: str, outcome: str) -> bool:
 
 def _compare(doc: dict, result: dict, outcome: str, where: str) -> None:
     undocumented = sorted(set(result) - set(doc) - (COMMON_RESULT_KEYS if not where else set()))
-    missing = sorted(key for key, spec in doc.items() if _expected(spec.get("returned", ""), outcome)
+    # Inside 'contains', a key without 'returned' comes with its parent.
+    default = "always" if where and outcome != "failure" else ""
+    missing = sorted(key for key, spec in doc.items() if _expected(spec.get("returned", default), outcome)
                      and key not in result)
     if undocumented or missing:
         pytest.fail(f"RETURN{where} and the {outcome} result differ: returned but not documented {undocumented}, "
@@ -46,12 +48,17 @@ def _compare(doc: dict, result: dict, outcome: str, where: str) -> None:
                      f"{where}.{key}")
 
 
-def check_return_documentation(return_yaml: str, result: dict, outcome: str = "success") -> None:
+def check_return_documentation(return_yaml: str, result: dict, outcome: str = "success",
+                               structured: tuple[str, ...] = ()) -> None:
     """Fail unless every key ``result`` carries is documented in ``return_yaml`` and every key documented for
-    this outcome is there (recursively for dicts documented with ``contains``)."""
+    this outcome is there (recursively for dicts documented with ``contains``). The keys in ``structured`` are
+    dicts with fixed keys: they must be documented with ``contains``."""
     assert outcome in {"success", "check mode", "failure"}
     doc = yaml.safe_load(return_yaml)
     assert isinstance(doc, dict) and doc, "RETURN is empty"
+    for key in structured:
+        if "contains" not in doc.get(key, {}):
+            pytest.fail(f"RETURN documents {key} without 'contains': its keys are not documented")
     _compare(doc, result, outcome, "")
 
 
