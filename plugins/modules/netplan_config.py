@@ -80,6 +80,7 @@ path:
   description: The managed file.
   returned: always
   type: str
+  sample: /etc/netplan/60-v6kube.yaml
 previous:
   description: Where the previous version was kept, or null when there was none.
   returned: success
@@ -95,6 +96,10 @@ problems:
   returned: failure
   type: list
   elements: str
+rendered:
+  description: The rendered configuration, when C(netplan generate) rejects it.
+  returned: failure
+  type: str
 """
 
 import glob
