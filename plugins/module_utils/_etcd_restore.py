@@ -22,7 +22,6 @@ from typing import Any, Callable, Sequence
 from ansible_collections.v6kube.cluster.plugins.module_utils._etcd_backup import (
     TEMP_PREFIX,
     BackupError,
-    minor_version,  # re-exported for the module
     run_tool,
     sha256_file,
     snapshot_status,

@@ -108,12 +108,11 @@ data_dir:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.v6kube.cluster.plugins.module_utils._etcd_backup import BackupError
+from ansible_collections.v6kube.cluster.plugins.module_utils._etcd_backup import BackupError, minor_version
 from ansible_collections.v6kube.cluster.plugins.module_utils._etcd_restore import (
     DataDirState,
     Member,
     data_dir_state,
-    minor_version,
     occupied_message,
     restore,
     restore_argv,
