@@ -33,7 +33,7 @@ SPECIAL_RANGES: tuple[tuple[Network, str], ...] = (
     (ipaddress.ip_network("224.0.0.0/4"), "the multicast range"),
 )
 
-_DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+_DNS_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
 
 
 class AddressError(ValueError):
@@ -116,9 +116,21 @@ def parse_address(value: Any, what: str = "address") -> Address:
     if text.startswith("[") and text.endswith("]"):
         text = text[1:-1]
     try:
-        return ipaddress.ip_address(text)
+        address = ipaddress.ip_address(text)
     except ValueError as exc:
         raise AddressError(f"{what} {value!r} is not a valid IP address") from exc
+    return _unscoped(address, what, value)
+
+
+def _unscoped(address: Address, what: str, value: Any) -> Address:
+    """``address`` unless it carries an IPv6 zone index (``%eth0``), which no cluster setting can hold."""
+    if getattr(address, "scope_id", None):
+        raise AddressError(
+            f"{what} {value!r} carries a zone index (%{address.scope_id}); kubeadm, etcd and certificates take "
+            f"plain addresses: write {ipaddress.IPv6Address(str(address).split('%', 1)[0])} and use a global or "
+            "unique local address rather than a link-local one"
+        )
+    return address
 
 
 def normalize(value: Any, what: str = "value") -> str:
@@ -247,7 +259,7 @@ def is_dns_name(value: str, *, wildcard: bool = False) -> bool:
     labels = value.split(".")
     if wildcard and labels[0] == "*" and len(labels) > 1:
         labels = labels[1:]
-    return all(_DNS_LABEL.match(label) for label in labels)
+    return all(_DNS_LABEL.fullmatch(label) for label in labels)
 
 
 def check_port(value: Any, what: str = "port") -> int:
@@ -340,6 +352,8 @@ def parse_endpoint(value: Any, what: str = "endpoint") -> Endpoint:
             raise AddressError(f"{what} {value!r} has no port; write it as HOST:PORT, e.g. [2001:db8::100]:6443")
         host_text, port_text = text.rsplit(":", 1)
     host = split_host(host_text, f"{what} host")
+    if not isinstance(host, str):
+        host = _unscoped(host, f"{what} host", host_text)
     return Endpoint(host, check_port(port_text, f"{what} port"))
 
 

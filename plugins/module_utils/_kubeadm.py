@@ -29,16 +29,16 @@ KNOWN_KEYS = {
     "certificate_key", "api_server_endpoint", "etcd_data_dir", "cluster_name", "certificates_dir",
     "etcd_extra_args",
 }
-_VERSION = re.compile(r"^v(\d+)\.(\d+)\.(\d+)(?:[-+][0-9A-Za-z.-]+)?$")
-_TOKEN = re.compile(r"^[a-z0-9]{6}\.[a-z0-9]{16}$")
-_HASH = re.compile(r"^sha256:[0-9a-f]{64}$")
-_KEY = re.compile(r"^[0-9a-f]{64}$")
+_VERSION = re.compile(r"v(\d+)\.(\d+)\.(\d+)(?:[-+][0-9A-Za-z.-]+)?")
+_TOKEN = re.compile(r"[a-z0-9]{6}\.[a-z0-9]{16}")
+_HASH = re.compile(r"sha256:[0-9a-f]{64}")
+_KEY = re.compile(r"[0-9a-f]{64}")
 HEADER = "# Rendered by v6kube.cluster (kubeadm_config). It may hold a join token: keep it 0600.\n"
 
 
 def api_version(kubernetes_version: str) -> str:
     """kubeadm.k8s.io/v1beta4 from v1.31 on, v1beta3 for v1.22 to v1.30."""
-    match = _VERSION.match(kubernetes_version or "")
+    match = _VERSION.fullmatch(kubernetes_version or "")
     if not match:
         raise AddressError(f"kubernetes_version {kubernetes_version!r} is not a version like v1.37.2")
     major, minor = int(match.group(1)), int(match.group(2))
@@ -203,7 +203,7 @@ def kubeadm_config(spec: Mapping[str, Any]) -> str:
 
 
 def _checked(value: Any, pattern: re.Pattern[str], key: str, form: str) -> str:
-    if not isinstance(value, str) or not pattern.match(value):
+    if not isinstance(value, str) or not pattern.fullmatch(value):
         shown = "missing" if value in (None, "") else "malformed"
         raise AddressError(f"{key} is {shown}; it must look like {form}")
     return value

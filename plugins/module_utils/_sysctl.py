@@ -17,12 +17,12 @@ HEADER = (
     "# Managed by v6kube.cluster (role sysctl): kernel settings for a Kubernetes node.\n"
     "# Changes made here are overwritten on the next run; set sysctl_settings instead.\n"
 )
-_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:@+\-/]*$")
+_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:@+\-/]*")
 
 # Keys people ask for that Linux has never had, with what to do instead.
 NONEXISTENT: tuple[tuple[re.Pattern[str], str], ...] = (
     (
-        re.compile(r"^net\.ipv4\.conf\.[^.]+\.disable_ipv4$"),
+        re.compile(r"net\.ipv4\.conf\.[^.]+\.disable_ipv4"),
         "Linux has no per-interface switch that disables IPv4. An IPv4-free host comes from its network "
         "configuration: no IPv4 addresses and dhcp4: false (the v6kube.cluster.netplan role renders exactly that)",
     ),
@@ -63,7 +63,7 @@ def normalize_settings(settings: Mapping[str, Any]) -> dict[str, str]:
         raise SysctlError(f"settings must be a mapping of sysctl keys to values, got {type(settings).__name__}")
     result: dict[str, str] = {}
     for key, value in settings.items():
-        if not isinstance(key, str) or not _KEY.match(key) or ".." in key or "//" in key:
+        if not isinstance(key, str) or not _KEY.fullmatch(key) or ".." in key or "//" in key:
             raise SysctlError(f"{key!r} is not a sysctl key (expected something like net.ipv6.conf.all.forwarding)")
         if value is None:
             continue
@@ -75,7 +75,7 @@ def explain_missing(key: str, root: str = "/proc/sys") -> str:
     """Why ``key`` is not accepted, with the fix when one is known."""
     name = dotted(key)
     for pattern, advice in NONEXISTENT:
-        if pattern.match(name):
+        if pattern.fullmatch(name):
             return f"{name} does not exist in Linux. {advice}."
     for prefix, module in MODULE_KEYS.items():
         if name.startswith(prefix) and not os.path.isdir(key_path(prefix.rstrip("."), root)):

@@ -103,3 +103,9 @@ def test_probe_names_a_closed_port(tmp_path):
             key=str(tmp_path / "c.key"), dial_timeout=2)
     with pytest.raises(BackupError, match=r"cannot reach etcd at https://\[::1\]:1: Connection refused"):
         probe(c)
+
+
+def test_snapshot_names_must_match_whole(tmp_path):
+    good = make(tmp_path, 1)
+    (tmp_path / (good.rsplit("/", 1)[1] + "\n")).write_bytes(b"not a snapshot")
+    assert [s["path"] for s in list_snapshots(cfg(tmp_path))] == [good]

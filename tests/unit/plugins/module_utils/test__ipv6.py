@@ -10,7 +10,9 @@ from ansible_collections.v6kube.cluster.plugins.module_utils._ipv6 import (
     AddressError,
     carve,
     ip_endpoint,
+    is_dns_name,
     normalize,
+    parse_address,
     parse_endpoint,
     parse_network,
     special_range,
@@ -321,3 +323,26 @@ def test_normalize_network_is_idempotent(length, value):
     net = ipaddress.IPv6Network((value >> (128 - length) << (128 - length) if length else 0, length))
     once = normalize(net.exploded.upper())
     assert normalize(once) == once == str(net)
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("[2001:db8::1%eth0]:6443", r"endpoint host '\[2001:db8::1%eth0\]' carries a zone index \(%eth0\).*write 2001:db8::1"),
+        ("[fe80::1%25]:6443", r"carries a zone index"),
+    ],
+)
+def test_parse_endpoint_rejects_zone(text, match):
+    with pytest.raises(AddressError, match=match):
+        parse_endpoint(text)
+
+
+@pytest.mark.parametrize("text", ["fe80::1%eth0", "[fe80::1%eth0]", "2001:db8::1%1"])
+def test_parse_address_rejects_zone(text):
+    with pytest.raises(AddressError, match=r"node_addresses\[0\] .* carries a zone index"):
+        parse_address(text, "node_addresses[0]")
+
+
+@pytest.mark.parametrize("name", ["api\n", "api.example.com\n", "api.example\n.com", "*.example.com\n"])
+def test_dns_names_reject_a_newline(name):
+    assert not is_dns_name(name, wildcard=True)

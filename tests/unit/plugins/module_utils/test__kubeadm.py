@@ -99,3 +99,22 @@ def test_etcd_extra_args_reach_the_local_etcd():
 def test_etcd_extra_args_rejects(bad):
     with pytest.raises(AddressError, match="etcd_extra_args"):
         kubeadm_config(dict(BASE, etcd_extra_args=bad))
+
+
+@pytest.mark.parametrize(
+    ("spec", "match"),
+    [
+        (dict(BASE, kubernetes_version="v1.37.2\n"), r"kubernetes_version 'v1.37.2\\n' is not a version"),
+        (dict(BASE, node_name="cp1\n"), r"node_name 'cp1\\n' is not a valid lowercase DNS name"),
+        (dict(BASE, token="abcdef.0123456789abcdef\n"), r"token is malformed"),
+        (dict(BASE, certificate_key="f" * 64 + "\n"), r"certificate_key is malformed"),
+        (dict(JOIN, token="abcdef.0123456789abcdef\n"), r"token is malformed"),
+        (dict(JOIN, ca_cert_hashes=["sha256:" + "a" * 64 + "\n"]), r"ca_cert_hashes\[0\] is malformed"),
+        (dict(JOIN, kind="join_control_plane", certificate_key="f" * 64 + "\n"), r"certificate_key is malformed"),
+        (dict(BASE, node_addresses=["fe80::10%eth0"]), r"node_addresses\[0\] 'fe80::10%eth0' carries a zone index"),
+        (dict(JOIN, api_server_endpoint="[2001:db8:1::100%eth0]:6443"), r"api_server_endpoint host .* carries a zone"),
+    ],
+)
+def test_rejects_trailing_newlines_and_zones(spec, match):
+    with pytest.raises(AddressError, match=match):
+        kubeadm_config(spec)

@@ -231,3 +231,18 @@ def test_plan_table_lists_every_range():
                      "certSANs (2)"):
         assert expected in text
     assert text.splitlines()[1].split() == ["range", "family", "subnet", "size", "and", "use"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "match"),
+    [
+        ({"cluster_domain": "cluster.local\n"}, r"cluster_domain 'cluster.local\\n' is not a valid lowercase DNS name"),
+        ({"cluster_domain": "cluster\n.local"}, r"cluster_domain .* is not a valid lowercase DNS name"),
+        ({"control_plane_endpoint": "api.example\n.com:6443"}, r"control_plane_endpoint host .* nor a valid DNS name"),
+        ({"control_plane_endpoint": "[2001:db8:1::100%eth0]:6443"},
+         r"control_plane_endpoint host .* carries a zone index \(%eth0\)"),
+    ],
+)
+def test_rejects_trailing_newlines_and_zones(changes, match):
+    with pytest.raises(PlanError, match=match):
+        resolve_plan(plan(**changes))

@@ -113,3 +113,12 @@ def test_later_files_and_conflicts(tmp_path):
     warnings = conflicts({"net.a": "1", "net.b": "1", "net.c": "3"}, files)
     assert len(warnings) == 2
     assert "95-lib.conf sets net.b = 2" in warnings[0] and "99-late.conf sets net.a = 0" in warnings[1]
+
+
+def test_keys_reject_a_trailing_newline():
+    with pytest.raises(SysctlError, match=r"'net.ipv6.conf.all.forwarding\\n' is not a sysctl key"):
+        normalize_settings({"net.ipv6.conf.all.forwarding\n": 1})
+
+
+def test_disable_ipv4_advice_needs_the_whole_key(proc):
+    assert "does not exist in Linux" not in explain_missing("net.ipv4.conf.all.disable_ipv4\n", proc)
