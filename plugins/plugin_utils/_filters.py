@@ -13,12 +13,13 @@ from ansible_collections.v6kube.cluster.plugins.module_utils._ipv6 import Addres
 from ansible_collections.v6kube.cluster.plugins.module_utils._plan import PlanError
 
 
-def format_problems(name: str, problems: list[str]) -> str:
-    """One line for one problem, a bulleted list for several."""
+def format_problems(name: str, problems: list[str], total: int | None = None) -> str:
+    """One line for one problem, a bulleted list for several; ``total`` counts problems beyond the list."""
     if len(problems) == 1:
         return f"v6kube.cluster.{name}: {problems[0]}"
     body = "\n".join(f"  - {problem}" for problem in problems)
-    return f"v6kube.cluster.{name}: the plan has {len(problems)} problems:\n{body}"
+    count = len(problems) if total is None else total
+    return f"v6kube.cluster.{name}: the plan has {count} problems:\n{body}"
 
 
 def filter_errors(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -30,7 +31,7 @@ def filter_errors(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any
             try:
                 return func(*args, **kwargs)
             except PlanError as exc:
-                raise AnsibleFilterError(format_problems(name, exc.problems)) from exc
+                raise AnsibleFilterError(format_problems(name, exc.problems, exc.total)) from exc
             except (AddressError, TypeError, ValueError) as exc:
                 raise AnsibleFilterError(f"v6kube.cluster.{name}: {exc}") from exc
 
