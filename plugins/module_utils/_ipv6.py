@@ -9,6 +9,7 @@ formats Ansible errors. Both families are handled, IPv6 first: dual-stack plans 
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -177,11 +178,45 @@ def subnet_index(prefix: Any, child: Any) -> int:
     return (int(sub.network_address) - int(net.network_address)) >> (sub.max_prefixlen - sub.prefixlen)
 
 
-@dataclass(frozen=True)
-class _Span:
-    first: int
-    last: int
-    label: str
+class _Blocked:
+    """Disjoint, sorted, merged address intervals ``[first, last]`` that are taken (exclusions and allocations)."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self.firsts: list[int] = []
+        self.lasts: list[int] = []
+        for first, last in sorted(spans):
+            if self.lasts and first <= self.lasts[-1] + 1:
+                self.lasts[-1] = max(self.lasts[-1], last)
+            else:
+                self.firsts.append(first)
+                self.lasts.append(last)
+
+    def lowest_free(self, start: int, size: int) -> int:
+        """The lowest ``size``-aligned block at or above ``start`` (aligned) that overlaps no interval.
+
+        Each step skips at least one interval, and callers only move forward, so the cost is amortized.
+        """
+        pos = bisect.bisect_left(self.lasts, start)
+        while pos < len(self.lasts) and self.firsts[pos] <= start + size - 1:
+            start = _align_up(self.lasts[pos] + 1, size)
+            pos = bisect.bisect_left(self.lasts, start, pos + 1)
+        return start
+
+    def add(self, first: int, last: int) -> None:
+        """Take ``[first, last]``, which overlaps no interval; merge it with the intervals it touches."""
+        pos = bisect.bisect_left(self.lasts, first)
+        joins_left = pos > 0 and self.lasts[pos - 1] + 1 == first
+        joins_right = pos < len(self.firsts) and self.firsts[pos] == last + 1
+        if joins_left and joins_right:
+            self.lasts[pos - 1] = self.lasts[pos]
+            del self.firsts[pos], self.lasts[pos]
+        elif joins_left:
+            self.lasts[pos - 1] = last
+        elif joins_right:
+            self.firsts[pos] = first
+        else:
+            self.firsts.insert(pos, first)
+            self.lasts.insert(pos, last)
 
 
 def carve(prefix: Any, requests: Any, exclude: Any = None) -> dict[str, str]:
@@ -190,20 +225,26 @@ def carve(prefix: Any, requests: Any, exclude: Any = None) -> dict[str, str]:
     ``requests`` is a list of ``{name, prefix}`` where ``prefix`` is the wanted length (64 or "/64").
     A block is free when it overlaps neither an earlier allocation nor any ``exclude`` CIDR.
     Returns name -> CIDR in request order.
+
+    The exclusions are merged once into sorted intervals. Free space never grows, so the lowest free block of
+    a size only moves up: a cursor per size resumes where the last search for that size stopped, and the total
+    cost is O((requests + exclusions) x distinct sizes x log), independent of the size of the address space.
     """
     parent = parse_network(prefix, "prefix")
     if not isinstance(requests, Sequence) or isinstance(requests, (str, bytes)):
         raise AddressError(f"requests must be a list of {{name, prefix}} mappings, got {type(requests).__name__}")
-    blocked: list[_Span] = []
+    base, top = int(parent.network_address), int(parent.broadcast_address)
+    spans: list[tuple[int, int]] = []
     for pos, item in enumerate(_as_list(exclude, "exclude")):
         net = parse_network(item, f"exclude[{pos}]")
         if net.version != parent.version:
             raise AddressError(f"exclude[{pos}] {net} is {family_label(net)} but {parent} is {family_label(parent)}")
         if net.overlaps(parent):  # type: ignore[arg-type]
-            blocked.append(_Span(int(net.network_address), int(net.broadcast_address), f"excluded {net}"))
+            spans.append((max(base, int(net.network_address)), min(top, int(net.broadcast_address))))
+    blocked = _Blocked(spans)
 
     result: dict[str, str] = {}
-    base, top = int(parent.network_address), int(parent.broadcast_address)
+    cursor: dict[int, int] = {}  # block size -> every aligned block of that size below it is taken
     for pos, req in enumerate(requests):
         if not isinstance(req, Mapping):
             raise AddressError(f"requests[{pos}] must be a mapping with name and prefix, got {type(req).__name__}")
@@ -221,19 +262,14 @@ def carve(prefix: Any, requests: Any, exclude: Any = None) -> dict[str, str]:
                 f"(lengths /{parent.prefixlen} to /{parent.max_prefixlen})"
             )
         size = 1 << (parent.max_prefixlen - length)
-        start = base
-        while True:
-            end = start + size - 1
-            if end > top:
-                raise AddressError(
-                    f"no room left in {parent} for request {name!r} (/{length}) after "
-                    f"{len(result)} allocation(s) and {len(blocked) - len(result)} exclusion(s)"
-                )
-            hits = [span for span in blocked if span.first <= end and span.last >= start]
-            if not hits:
-                break
-            start = _align_up(max(span.last for span in hits) + 1, size)
-        blocked.append(_Span(start, start + size - 1, name))
+        start = blocked.lowest_free(cursor.get(size, base), size)
+        cursor[size] = start
+        if start + size - 1 > top:
+            raise AddressError(
+                f"no room left in {parent} for request {name!r} (/{length}) after "
+                f"{len(result)} allocation(s) and {len(spans)} exclusion(s)"
+            )
+        blocked.add(start, start + size - 1)
         result[name] = str(type(parent)((start, length)))
     return result
 
