@@ -141,7 +141,7 @@ from ansible_collections.v6kube.cluster.plugins.module_utils._plan import resolv
 from ansible_collections.v6kube.cluster.plugins.plugin_utils._filters import filter_errors
 
 
-@filter_errors("network_plan")
+@filter_errors("network_plan", DOCUMENTATION, input_name="the plan")
 def _network_plan(spec):
     return resolve_plan(spec)
 

@@ -19,11 +19,13 @@ from ansible_collections.v6kube.cluster.plugins.module_utils._ipv6 import (
     AddressError,
     Network,
     as_int,
+    describe,
     family_name,
     is_dns_name,
     overlap_detail,
     parse_endpoint,
     parse_network,
+    show,
     special_range,
 )
 
@@ -233,15 +235,18 @@ def resolve_plan(spec: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(spec, Mapping):
         raise PlanError([f"the plan must be a mapping of plan keys, got {type(spec).__name__}"])
     check = _Check()
+    odd = [key for key in spec if not isinstance(key, str)]
+    if odd:
+        raise PlanError([f"plan keys must be strings, got {describe(odd[0])}; known keys are {', '.join(sorted(DEFAULTS))}"])
     unknown = sorted(set(spec) - set(DEFAULTS))
     for key in unknown:
-        check.add(f"unknown plan key {key!r}; known keys are {', '.join(sorted(DEFAULTS))}")
+        check.add(f"unknown plan key {show(key)}; known keys are {', '.join(sorted(DEFAULTS))}")
 
     stack = spec.get("stack", DEFAULTS["stack"])
     if stack is None:
         stack = DEFAULTS["stack"]
-    if stack not in STACKS:
-        check.add(f"stack {stack!r} is not supported; use ipv6 (IPv6-only) or dual (dual-stack)")
+    if not isinstance(stack, str) or stack not in STACKS:
+        check.add(f"stack {show(stack)} is not supported; use ipv6 (IPv6-only) or dual (dual-stack)")
         stack = "ipv6"
 
     pods = _parse_list(spec, "pod_subnets", check)
@@ -368,7 +373,7 @@ def resolve_plan(spec: Mapping[str, Any]) -> dict[str, Any]:
     if domain is None:
         domain = DEFAULTS["cluster_domain"]
     if not isinstance(domain, str) or not is_dns_name(domain.lower()) or domain != domain.lower():
-        check.add(f"cluster_domain {domain!r} is not a valid lowercase DNS name (e.g. cluster.local)")
+        check.add(f"cluster_domain {show(domain)} is not a valid lowercase DNS name (e.g. cluster.local)")
 
     if check.problems:
         raise check.error()

@@ -118,3 +118,24 @@ def test_etcd_extra_args_rejects(bad):
 def test_rejects_trailing_newlines_and_zones(spec, match):
     with pytest.raises(AddressError, match=match):
         kubeadm_config(spec)
+
+
+@pytest.mark.parametrize(
+    ("changes", "match"),
+    [
+        ({"bind_port": 70000}, r"^bind_port 70000 is out of range; use 1 to 65535$"),
+        ({"bind_port": "64x"}, r"^bind_port must be an integer, got str '64x'$"),
+        ({"bind_port": "1" * 5000}, r"^bind_port has 5000 digits; at most 40 are accepted$"),
+        ({"cri_socket": 5}, r"^cri_socket must be a string, got int 5$"),
+        ({"image_repository": ["registry.k8s.io"]}, r"^image_repository must be a string, got list of 1 item\(s\)$"),
+        ({"fail_cgroup_v1": "false"}, r"^fail_cgroup_v1 must be true or false, got str 'false'$"),
+        ({"plan": {"families": ["ipv6"]}}, r"^plan must be the resolved plan .*; primary_family, kubeadm_pod_subnet"),
+        ({"plan": dict(PLAN, families=["ipx"])}, r"^plan must be the resolved plan: its families must list ipv6"),
+        ({"kubernetes_version": 1.37}, r"^kubernetes_version must be a version like v1.37.2, got float$"),
+        ({"etcd_extra_args": {"quota-backend-bytes": 10**5000}}, r"^etcd_extra_args must map etcd flag names"),
+        ({7: "x"}, r"^the input's keys must be strings, got int 7$"),
+    ],
+)
+def test_rejects_option_types_naming_the_key(changes, match):
+    with pytest.raises(AddressError, match=match):
+        kubeadm_config({**BASE, **changes})
