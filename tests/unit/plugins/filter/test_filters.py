@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import copy
 import importlib
+import inspect
 
 import pytest
 import yaml
 from ansible.errors import AnsibleFilterError
+
+from ansible_collections.v6kube.cluster.plugins.module_utils import _ipv6, _kubeadm, _plan, _sans
 
 FILTERS = ("subnet_nth", "carve", "ip_endpoint", "network_plan", "cert_sans", "kubeadm_config")
 
@@ -273,3 +276,73 @@ def test_argument_problems_are_listed_together_and_capped():
                               "  - stack 'single' is not one of ipv6, dual\n"
                               "  - pod_subnets[0] must be a string, got int 0\n")
     assert message.endswith("\n  - ... and 152 more problem(s) not listed (only the first 50 are)")
+
+
+# ---------------------------------------------------------------- docs and core agree
+def documented(name):
+    module = importlib.import_module(f"ansible_collections.v6kube.cluster.plugins.filter.{name}")
+    return yaml.safe_load(module.DOCUMENTATION)
+
+
+@pytest.mark.parametrize(
+    ("name", "core"),
+    [("subnet_nth", _ipv6.subnet_nth), ("carve", _ipv6.carve), ("ip_endpoint", _ipv6.ip_endpoint),
+     ("network_plan", _plan.resolve_plan), ("cert_sans", _sans.cert_sans), ("kubeadm_config", _kubeadm.kubeadm_config)],
+)
+def test_documented_options_are_the_arguments(name, core):
+    doc = documented(name)
+    options = [key for key in doc["options"] if key != "_input"]
+    positional = [p.strip() for p in doc.get("positional", "").split(",") if p.strip()]
+    assert positional == options[:len(positional)]
+    wrapper = inspect.signature(load(name))
+    assert list(wrapper.parameters)[1:] == options
+    assert list(inspect.signature(core).parameters)[1:] == options
+
+
+def spec_of(option):
+    """An option's checks in the form of an argument spec (description and docs-only keys dropped)."""
+    return {key: option[key] for key in ("type", "elements", "required", "default", "choices") if key in option
+            and not (key == "required" and option[key] is False)}
+
+
+def test_network_plan_documents_the_plan_argument_spec():
+    fragment = yaml.safe_load(importlib.import_module(
+        "ansible_collections.v6kube.cluster.plugins.doc_fragments.network_plan").ModuleDocFragment.DOCUMENTATION)
+    documented_filter = documented("network_plan")["options"]["_input"]["suboptions"]
+    for options in (documented_filter, fragment["options"]):
+        assert {key: spec_of(opt) for key, opt in options.items()} == {
+            key: {k: v for k, v in opt.items()} for key, opt in _plan.PLAN_ARGUMENT_SPEC.items()}
+
+
+def test_kubeadm_config_documents_its_keys():
+    options = documented("kubeadm_config")["options"]["_input"]["suboptions"]
+    assert set(options) == _kubeadm.KNOWN_KEYS
+    assert options["kind"]["choices"] == list(_kubeadm.KINDS) and options["kind"]["default"] == _kubeadm.KINDS[0]
+    assert options["proxy_mode"]["choices"] == list(_kubeadm.PROXY_MODES)
+    for key, default in _kubeadm.TEXT_DEFAULTS.items():
+        assert options[key]["type"] == "str"
+        assert options[key].get("default") == default, key
+    assert options["bind_port"] == dict(options["bind_port"], type="int", default=6443)
+
+
+def test_cert_sans_documents_its_keys():
+    options = documented("cert_sans")["options"]["_input"]["suboptions"]
+    assert list(options) == list(_sans.KNOWN_KEYS)
+    assert list(options["control_plane"]["suboptions"]) == list(_sans.MEMBER_KEYS)
+
+
+def test_carve_documents_its_request_keys():
+    assert list(documented("carve")["options"]["requests"]["suboptions"]) == list(_ipv6.REQUEST_KEYS)
+
+
+@pytest.mark.parametrize("name", FILTERS)
+def test_documentation_uses_only_checked_types(name):
+    def walk(options):
+        for option in options.values():
+            assert option.get("type") in ("str", "int", "bool", "list", "dict")
+            assert option.get("elements") in (None, "str", "int", "dict")
+            assert ("suboptions" in option) == (option.get("elements") == "dict" or (
+                option.get("type") == "dict" and "suboptions" in option))
+            walk(option.get("suboptions") or {})
+
+    walk(documented(name)["options"])
