@@ -30,7 +30,7 @@ import tempfile
 from typing import Any
 from urllib.parse import urlsplit
 
-SNAPSHOT_RE = re.compile(r"^(?P<prefix>.+)-(?P<stamp>\d{8}T\d{6}Z)\.db$")
+SNAPSHOT_RE = re.compile(r"(?P<prefix>.+)-(?P<stamp>\d{8}T\d{6}Z)\.db")
 TEMP_PREFIX = ".inprogress-"
 DEFAULTS: dict[str, Any] = {
     "endpoint": None,  # https://[2001:db8:1::10]:2379
@@ -209,7 +209,7 @@ def list_snapshots(cfg: dict[str, Any]) -> list[dict[str, Any]]:
     """Snapshots in the backup directory, oldest first; `verified` when their metadata file is complete."""
     found = []
     for name in os.listdir(cfg["backup_dir"]):
-        match = SNAPSHOT_RE.match(name)
+        match = SNAPSHOT_RE.fullmatch(name)
         if not match or match.group("prefix") != cfg["prefix"]:
             continue
         path = os.path.join(cfg["backup_dir"], name)

@@ -116,3 +116,9 @@ def test_metadata_write_is_atomic_and_cleans_up(tmp_path):
         _write_json(str(target), {"sha256": object()})  # not serialisable: fails half-way through the dump
     assert json.loads(target.read_text()) == {"sha256": "ab"}
     assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]
+
+
+def test_snapshot_names_must_match_whole(tmp_path):
+    good = make(tmp_path, 1)
+    (tmp_path / (good.rsplit("/", 1)[1] + "\n")).write_bytes(b"not a snapshot")
+    assert [s["path"] for s in list_snapshots(cfg(tmp_path))] == [good]

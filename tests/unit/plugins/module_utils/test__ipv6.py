@@ -10,7 +10,9 @@ from ansible_collections.v6kube.cluster.plugins.module_utils._ipv6 import (
     AddressError,
     carve,
     ip_endpoint,
+    is_dns_name,
     normalize,
+    parse_address,
     parse_endpoint,
     parse_network,
     special_range,
@@ -348,3 +350,86 @@ def test_normalize(value, expected):
 def test_normalize_rejects(value, match):
     with pytest.raises(AddressError, match=match):
         normalize(value)
+
+
+@given(st.integers(min_value=0, max_value=128), st.integers(min_value=0, max_value=2**128 - 1))
+def test_normalize_network_is_idempotent(length, value):
+    net = ipaddress.IPv6Network((value >> (128 - length) << (128 - length) if length else 0, length))
+    once = normalize(net.exploded.upper())
+    assert normalize(once) == once == str(net)
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("[2001:db8::1%eth0]:6443", r"endpoint host '\[2001:db8::1%eth0\]' carries a zone index \(%eth0\).*write 2001:db8::1"),
+        ("[fe80::1%25]:6443", r"carries a zone index"),
+    ],
+)
+def test_parse_endpoint_rejects_zone(text, match):
+    with pytest.raises(AddressError, match=match):
+        parse_endpoint(text)
+
+
+@pytest.mark.parametrize("text", ["fe80::1%eth0", "[fe80::1%eth0]", "2001:db8::1%1"])
+def test_parse_address_rejects_zone(text):
+    with pytest.raises(AddressError, match=r"node_addresses\[0\] .* carries a zone index"):
+        parse_address(text, "node_addresses[0]")
+
+
+@pytest.mark.parametrize("name", ["api\n", "api.example.com\n", "api.example\n.com", "*.example.com\n"])
+def test_dns_names_reject_a_newline(name):
+    assert not is_dns_name(name, wildcard=True)
+
+
+def first_fit(prefix, requests, exclude):
+    """carve's documented semantics, the slow way: try every aligned block in order."""
+    parent = ipaddress.ip_network(prefix)
+    taken = [ipaddress.ip_network(e) for e in exclude]
+    out = {}
+    for req in requests:
+        for candidate in parent.subnets(new_prefix=req["prefix"]):
+            if not any(candidate.overlaps(t) for t in taken):
+                out[req["name"]] = str(candidate)
+                taken.append(candidate)
+                break
+        else:
+            return None
+    return out
+
+
+@given(
+    parent_len=st.integers(min_value=112, max_value=120),
+    extras=st.lists(st.integers(min_value=0, max_value=8), max_size=40),
+    excluded=st.lists(st.tuples(st.integers(min_value=0, max_value=16), st.integers(min_value=0, max_value=2**16)),
+                      max_size=8),
+)
+@settings(max_examples=300, deadline=None)
+def test_carve_agrees_with_first_fit(parent_len, extras, excluded):
+    prefix = f"2001:db8::/{parent_len}"
+    requests = [{"name": f"r{i}", "prefix": parent_len + e} for i, e in enumerate(extras)]
+    lengths = [min(128, parent_len + e) for e, _index in excluded]
+    exclude = [str(subnet_nth(prefix, n, i % (1 << (n - parent_len)))) for n, (_e, i) in zip(lengths, excluded)]
+    expected = first_fit(prefix, requests, exclude)
+    if expected is None:
+        with pytest.raises(AddressError, match="no room left"):
+            carve(prefix, requests, exclude)
+    else:
+        assert carve(prefix, requests, exclude) == expected
+
+
+def test_carve_thousands_of_requests_around_thousands_of_exclusions():
+    # Every other /64 of a /48 is excluded; 3,000 /64s, 300 /60s and 3 /56s fill the gaps in order.
+    exclude = [f"2001:db8:40:{2 * i:x}::/64" for i in range(16384)]
+    requests = ([{"name": f"n{i}", "prefix": 64} for i in range(3000)]
+                + [{"name": f"m{i}", "prefix": 60} for i in range(300)]
+                + [{"name": f"p{i}", "prefix": 56} for i in range(3)])
+    result = carve("2001:db8:40::/48", requests, exclude)
+    assert result["n0"] == "2001:db8:40:1::/64"
+    assert result["n2999"] == f"2001:db8:40:{2 * 2999 + 1:x}::/64"
+    assert result["m0"] == "2001:db8:40:8000::/60"
+    assert result["m299"] == f"2001:db8:40:{0x8000 + 299 * 16:x}::/60"
+    assert result["p0"] == "2001:db8:40:9300::/56" and result["p2"] == "2001:db8:40:9500::/56"
+    with pytest.raises(AddressError, match=r"no room left in 2001:db8:40::/48 for request 'x' \(/49\) after "
+                                           r"3303 allocation\(s\) and 16384 exclusion\(s\)"):
+        carve("2001:db8:40::/48", requests + [{"name": "x", "prefix": 49}], exclude)

@@ -172,3 +172,12 @@ def test_conflicts_compare_keys_by_path(tmp_path):
     warnings = conflicts({"net/ipv6/conf/eth0.100/forwarding": "1"}, [str(late)])
     assert warnings == [f"{late} sets net.ipv6.conf.eth0/100.forwarding = 0 and is read after this file, so at "
                         "boot net/ipv6/conf/eth0.100/forwarding ends up 0, not 1"]
+
+
+def test_keys_reject_a_trailing_newline():
+    with pytest.raises(SysctlError, match=r"'net.ipv6.conf.all.forwarding\\n' is not a sysctl key"):
+        normalize_settings({"net.ipv6.conf.all.forwarding\n": 1})
+
+
+def test_disable_ipv4_advice_needs_the_whole_key(proc):
+    assert "does not exist in Linux" not in explain_missing("net.ipv4.conf.all.disable_ipv4\n", proc)
