@@ -1,8 +1,10 @@
 """Benchmarks of the planning core against ansible.utils on the same inputs, measured in one run.
 
 Each line prints the time per call of v6kube.cluster and of the baseline, and their ratio
-(baseline / v6kube; above 1 means v6kube is faster). The baselines use the ansible.utils filters
-(ipsubnet, ipaddr, network_in_network) the way a playbook without this collection would.
+(baseline / v6kube; above 1 means v6kube is faster). Most baselines use the ansible.utils filters
+(ipsubnet, ipaddr, network_in_network) the way a playbook without this collection would; the two scale
+lines (carve with hundreds of requests, network_plan with thousands of overlapping ranges) measure the
+quadratic and cubic algorithms the core used before, kept small in this file.
 
     make bench            # or: python benchmarks/run.py [--quick]
 """
@@ -21,10 +23,12 @@ sys.path.insert(0, str(ROOT / ".cache" / "collections"))
 from ansible_collections.ansible.utils.plugins.filter.ipaddr import _ipaddr  # noqa: E402
 from ansible_collections.ansible.utils.plugins.filter.ipsubnet import _ipsubnet  # noqa: E402
 from ansible_collections.ansible.utils.plugins.filter.network_in_network import _network_in_network  # noqa: E402
+from ansible.errors import AnsibleFilterError  # noqa: E402
 from ansible_collections.v6kube.cluster.plugins.filter.carve import _carve  # noqa: E402
 from ansible_collections.v6kube.cluster.plugins.filter.cert_sans import _cert_sans  # noqa: E402
 from ansible_collections.v6kube.cluster.plugins.filter.network_plan import _network_plan  # noqa: E402
 from ansible_collections.v6kube.cluster.plugins.filter.subnet_nth import _subnet_nth  # noqa: E402
+from ansible_collections.v6kube.cluster.plugins.module_utils._ipv6 import overlap_detail  # noqa: E402
 
 # The filters are called like Jinja calls them (ansible.utils' wrappers take the environment first).
 ENV = None
@@ -45,9 +49,9 @@ def per_call(func, number: int, repeat: int = 5) -> float:
 
 def report(name: str, ours: float, theirs: float | None, note: str = "") -> None:
     if theirs is None:
-        print(f"{name:<36} v6kube {ours * 1e6:10.1f} us   baseline {'-':>10}      {note}")
+        print(f"{name:<42} v6kube {ours * 1e6:10.1f} us   baseline {'-':>10}      {note}")
         return
-    print(f"{name:<36} v6kube {ours * 1e6:10.1f} us   baseline {theirs * 1e6:10.1f} us   "
+    print(f"{name:<42} v6kube {ours * 1e6:10.1f} us   baseline {theirs * 1e6:10.1f} us   "
           f"ratio {theirs / ours:7.1f}x  {note}")
 
 
@@ -100,6 +104,46 @@ def bench_carve(n: int) -> None:
            per_call(lambda: _carve(CARVE_PREFIX, CARVE_REQUESTS, CARVE_EXCLUDE), n),
            per_call(lambda: baseline_carve(CARVE_PREFIX, CARVE_REQUESTS, CARVE_EXCLUDE), 1, repeat=3),
            "(ipsubnet + network_in_network)")
+
+
+# Scale: many requests around many exclusions. The baseline is the allocation loop carve had before it kept
+# merged intervals and a cursor per size: for every candidate block, compare with every taken span.
+CARVE_SCALE_REQUESTS = (
+    [{"name": f"n{i}", "prefix": 64} for i in range(600)]
+    + [{"name": f"m{i}", "prefix": 60} for i in range(40)]
+    + [{"name": f"p{i}", "prefix": 56} for i in range(4)]
+)
+CARVE_SCALE_EXCLUDE = [f"2001:db8:40:{3 * i:x}::/64" for i in range(200)]
+
+
+def rescan_carve(prefix, requests, exclude):
+    parent = ipaddress.ip_network(prefix)
+    base, top = int(parent.network_address), int(parent.broadcast_address)
+    taken = [(int(n.network_address), int(n.broadcast_address)) for n in map(ipaddress.ip_network, exclude)]
+    out = {}
+    for req in requests:
+        size = 1 << (128 - req["prefix"])
+        start = base
+        while True:
+            end = start + size - 1
+            if end > top:
+                raise ValueError(req["name"])
+            hits = [last for first, last in taken if first <= end and last >= start]
+            if not hits:
+                break
+            start = (max(hits) + size) // size * size
+        taken.append((start, end))
+        out[req["name"]] = str(ipaddress.IPv6Network((start, req["prefix"])))
+    return out
+
+
+def bench_carve_scale(n: int) -> None:
+    assert _carve(CARVE_PREFIX, CARVE_SCALE_REQUESTS, CARVE_SCALE_EXCLUDE) == rescan_carve(
+        CARVE_PREFIX, CARVE_SCALE_REQUESTS, CARVE_SCALE_EXCLUDE)
+    report(f"carve {len(CARVE_SCALE_REQUESTS)} subnets, {len(CARVE_SCALE_EXCLUDE)} exclusions",
+           per_call(lambda: _carve(CARVE_PREFIX, CARVE_SCALE_REQUESTS, CARVE_SCALE_EXCLUDE), n),
+           per_call(lambda: rescan_carve(CARVE_PREFIX, CARVE_SCALE_REQUESTS, CARVE_SCALE_EXCLUDE), 1, repeat=1),
+           "(rescan every span per candidate)")
 
 
 # ---------------------------------------------------------------- network_plan
@@ -155,6 +199,41 @@ def bench_plan(n: int) -> None:
            per_call(lambda: baseline_plan(PLAN), 1, repeat=3), "(ipaddr + ipsubnet + network_in_network)")
 
 
+# Scale: 2,000 load-balancer ranges, each /64 given twice, so 1,000 pairs overlap. The baseline is the pairwise
+# comparison the validator made before it sorted and swept: every pair tested, every overlap worded.
+OVERLAP_LBS = [f"2001:db8:44:{i:x}::/64" for i in range(1000)] * 2
+OVERLAP_PLAN = {"pod_subnets": ["2001:db8:42::/48"], "service_subnets": ["2001:db8:43::/112"],
+                "lb_subnets": OVERLAP_LBS}
+
+
+def pairwise_overlaps(spec):
+    nets = [ipaddress.ip_network(c) for key in ("pod_subnets", "service_subnets", "host_subnets", "lb_subnets")
+            for c in spec.get(key, [])]
+    out = []
+    for i, a in enumerate(nets):
+        for b in nets[i + 1:]:
+            if a.version == b.version and a.overlaps(b):
+                out.append(f"{a} overlaps {b} ({overlap_detail(a, b)})")
+    return out
+
+
+def plan_problems(spec):
+    try:
+        _network_plan(spec)
+    except AnsibleFilterError as exc:
+        return str(exc)
+    raise AssertionError("the plan should fail")
+
+
+def bench_plan_overlaps(n: int) -> None:
+    overlaps = len(pairwise_overlaps(OVERLAP_PLAN))
+    assert f"the plan has {overlaps} problems" in plan_problems(OVERLAP_PLAN)
+    ranges = sum(len(OVERLAP_PLAN[k]) for k in ("pod_subnets", "service_subnets", "lb_subnets"))
+    report(f"network_plan {ranges:,} ranges, {overlaps:,} overlaps",
+           per_call(lambda: plan_problems(OVERLAP_PLAN), n),
+           per_call(lambda: pairwise_overlaps(OVERLAP_PLAN), 1, repeat=1), "(pairwise comparison)")
+
+
 # ---------------------------------------------------------------- cert_sans
 SANS = {
     "control_plane_endpoint": "[2001:db8:1::100]:6443",
@@ -190,7 +269,9 @@ def main() -> None:
     print(f"Python {sys.version.split()[0]}; best of several rounds; ratio = baseline / v6kube")
     bench_subnet_nth(n)
     bench_carve(max(1, n // 10))
+    bench_carve_scale(max(1, n // 100))
     bench_plan(max(1, n // 10))
+    bench_plan_overlaps(max(1, n // 100))
     bench_sans(max(1, n // 10))
 
 

@@ -27,7 +27,7 @@ class ActionModule(ActionBase):
         try:
             plan = resolve_plan(args)
         except PlanError as exc:
-            result.update(failed=True, msg=format_problems("network_plan", exc.problems), problems=exc.problems)
+            result.update(failed=True, msg=format_problems("network_plan", exc.problems, exc.total), problems=exc.problems)
             return result
         result.update(changed=False, plan=plan, table=plan_table(plan))
         return result

@@ -42,12 +42,16 @@ options:
     description: Number of nodes planned; must fit the capacity of every pod subnet.
     type: int
   host_subnets:
-    description: The node networks; pod, service and load-balancer ranges must not overlap them.
+    description:
+      - The node networks; pod, service and load-balancer ranges must not overlap them. They may nest.
+      - At most 10000 entries.
     type: list
     elements: str
     default: []
   lb_subnets:
-    description: Load-balancer address pools; must not overlap any other range.
+    description:
+      - Load-balancer address pools; must not overlap any other range.
+      - At most 10000 entries.
     type: list
     elements: str
     default: []

@@ -63,7 +63,7 @@ from ansible_collections.v6kube.cluster.plugins.module_utils._ipv6 import carve
 from ansible_collections.v6kube.cluster.plugins.plugin_utils._filters import filter_errors
 
 
-@filter_errors("carve")
+@filter_errors("carve", DOCUMENTATION, input_name="prefix")
 def _carve(prefix, requests, exclude=None):
     return carve(prefix, requests, exclude)
 

@@ -78,7 +78,7 @@ from ansible_collections.v6kube.cluster.plugins.module_utils._sans import cert_s
 from ansible_collections.v6kube.cluster.plugins.plugin_utils._filters import filter_errors
 
 
-@filter_errors("cert_sans")
+@filter_errors("cert_sans", DOCUMENTATION, input_name="the input")
 def _cert_sans(spec):
     return cert_sans(spec)
 

@@ -47,7 +47,7 @@ from ansible_collections.v6kube.cluster.plugins.module_utils._ipv6 import ip_end
 from ansible_collections.v6kube.cluster.plugins.plugin_utils._filters import filter_errors
 
 
-@filter_errors("ip_endpoint")
+@filter_errors("ip_endpoint", DOCUMENTATION, input_name="host")
 def _ip_endpoint(host, port, scheme=None):
     return ip_endpoint(host, port, scheme)
 

@@ -27,6 +27,7 @@ options:
         description: V(init), V(join_control_plane) or V(join_worker).
         type: str
         default: init
+        choices: [init, join_control_plane, join_worker]
       kubernetes_version:
         description: Such as V(v1.37.2).
         type: str
@@ -66,8 +67,9 @@ options:
       proxy_mode:
         description: kube-proxy mode (V(iptables), V(nftables), V(ipvs)); unset keeps kube-proxy's default.
         type: str
+        choices: [iptables, nftables, ipvs]
       bind_port:
-        description: API server port on the node.
+        description: API server port on the node, 1 to 65535.
         type: int
         default: 6443
       token:
@@ -124,7 +126,7 @@ from ansible_collections.v6kube.cluster.plugins.module_utils._kubeadm import kub
 from ansible_collections.v6kube.cluster.plugins.plugin_utils._filters import filter_errors
 
 
-@filter_errors("kubeadm_config")
+@filter_errors("kubeadm_config", DOCUMENTATION, input_name="the input")
 def _kubeadm_config(spec):
     return kubeadm_config(spec)
 

@@ -9,13 +9,13 @@ author: v6kube.cluster maintainers (@v6kube)
 version_added: 0.1.0
 short_description: The tail of a kubeadm command's output with bootstrap tokens and certificate keys removed
 description:
-  - Takes the registered result of a C(kubeadm init) or C(kubeadm join) task (or a string) and returns the last
+  - Takes the registered result of a C(kubeadm init) or C(kubeadm join) task and returns the last
     lines of its standard error and output, with every bootstrap token and 64-hex-digit key replaced by
     C(<redacted>), so that a failure can be shown while the task itself stays C(no_log).
 options:
   _input:
-    description: A registered command result (C(stdout), C(stderr), C(rc), C(msg)), or the output as a string.
-    type: raw
+    description: A registered command result (C(stdout), C(stderr), C(rc), C(msg)).
+    type: dict
     required: true
   last_lines:
     description: How many lines of each stream to keep.
@@ -40,14 +40,12 @@ from ansible_collections.v6kube.cluster.plugins.module_utils._kubeadm import red
 from ansible_collections.v6kube.cluster.plugins.plugin_utils._filters import filter_errors
 
 
-@filter_errors("kubeadm_redact")
+@filter_errors("kubeadm_redact", DOCUMENTATION, input_name="the result")
 def _kubeadm_redact(result, last_lines=30):
     if isinstance(last_lines, bool) or not isinstance(last_lines, int):
         raise AddressError(f"last_lines must be an integer, got {type(last_lines).__name__}")
-    if isinstance(result, str):
-        return {"stdout": redact(result, last_lines=last_lines)}
     if not isinstance(result, dict):
-        raise AddressError(f"the input must be a registered result or a string, got {type(result).__name__}")
+        raise AddressError(f"the input must be a registered result, got {type(result).__name__}")
     out = {"rc": result.get("rc")}
     for key in ("stderr", "stdout", "msg"):
         value = result.get(key)

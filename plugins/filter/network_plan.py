@@ -17,6 +17,9 @@ description:
     O(_input.node_count) above capacity, any overlap between pod, service, host and load-balancer subnets,
     special ranges (link-local, multicast, loopback, unspecified, IPv4-mapped), and a malformed
     control-plane endpoint.
+  - Each subnet list holds at most 10000 entries. At most 50 problems are listed; the last line counts the rest.
+    The checks take time in proportion to the number of ranges (overlaps are found by sorting, not by comparing
+    every pair).
   - The same validation runs as the M(v6kube.cluster.network_plan) action, which fails a play early.
 options:
   _input:
@@ -51,12 +54,12 @@ options:
         description: Number of nodes planned; checked against the pod subnet capacity.
         type: int
       host_subnets:
-        description: The node networks; pods and services must not overlap them.
+        description: The node networks (at most 10000); pods and services must not overlap them. They may nest.
         type: list
         elements: str
         default: []
       lb_subnets:
-        description: Load-balancer address pools; must not overlap any other range.
+        description: Load-balancer address pools (at most 10000); must not overlap any other range.
         type: list
         elements: str
         default: []
@@ -138,7 +141,7 @@ from ansible_collections.v6kube.cluster.plugins.module_utils._plan import resolv
 from ansible_collections.v6kube.cluster.plugins.plugin_utils._filters import filter_errors
 
 
-@filter_errors("network_plan")
+@filter_errors("network_plan", DOCUMENTATION, input_name="the plan")
 def _network_plan(spec):
     return resolve_plan(spec)
 

@@ -49,7 +49,7 @@ from ansible_collections.v6kube.cluster.plugins.module_utils._ipv6 import subnet
 from ansible_collections.v6kube.cluster.plugins.plugin_utils._filters import filter_errors
 
 
-@filter_errors("subnet_nth")
+@filter_errors("subnet_nth", DOCUMENTATION, input_name="prefix")
 def _subnet_nth(prefix, new_prefix, index):
     return str(subnet_nth(prefix, new_prefix, index))
 

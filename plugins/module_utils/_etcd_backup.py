@@ -30,7 +30,7 @@ import tempfile
 from typing import Any
 from urllib.parse import urlsplit
 
-SNAPSHOT_RE = re.compile(r"^(?P<prefix>.+)-(?P<stamp>\d{8}T\d{6}Z)\.db$")
+SNAPSHOT_RE = re.compile(r"(?P<prefix>.+)-(?P<stamp>\d{8}T\d{6}Z)\.db")
 TEMP_PREFIX = ".inprogress-"
 DEFAULTS: dict[str, Any] = {
     "endpoint": None,  # https://[2001:db8:1::10]:2379
@@ -186,21 +186,30 @@ def sha256_file(path: str) -> str:
 
 
 def _write_json(path: str, data: dict[str, Any]) -> None:
+    """Atomic write of a metadata file. The same steps as module_utils/_io.py's write_atomic, kept here because
+    this file also runs alone on the node (etcd_backup_core.py) and imports nothing from the collection."""
     fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=os.path.dirname(path))
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=2, sort_keys=True)
-        handle.write("\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.chmod(tmp, 0o600)
-    os.rename(tmp, path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=2, sort_keys=True)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o600)
+        os.rename(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 def list_snapshots(cfg: dict[str, Any]) -> list[dict[str, Any]]:
     """Snapshots in the backup directory, oldest first; `verified` when their metadata file is complete."""
     found = []
     for name in os.listdir(cfg["backup_dir"]):
-        match = SNAPSHOT_RE.match(name)
+        match = SNAPSHOT_RE.fullmatch(name)
         if not match or match.group("prefix") != cfg["prefix"]:
             continue
         path = os.path.join(cfg["backup_dir"], name)
@@ -336,20 +345,7 @@ def _take(cfg: dict[str, Any], now: datetime.datetime, tool: str, versions: dict
         status = snapshot_status(temp, tool, cfg["command_timeout"])
         if cfg["verify_restore"]:
             trial_restore(temp, tool, cfg["scratch_dir"] or directory, cfg["command_timeout"])
-        meta = {
-            "snapshot": os.path.basename(final),
-            "created": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "endpoint": cfg["endpoint"],
-            "etcd_server_version": versions.get("etcdserver"),
-            "etcd_cluster_version": versions.get("etcdcluster"),
-            "storage_version": status.get("version"),
-            "revision": status["revision"],
-            "total_keys": status["totalKey"],
-            "hash": status["hash"],
-            "size": os.path.getsize(temp),
-            "sha256": sha256_file(temp),
-            "verified_with": os.path.basename(tool) + (" status + restore" if cfg["verify_restore"] else " status"),
-        }
+        meta = snapshot_metadata(cfg, final, now, versions, status, tool, os.path.getsize(temp), sha256_file(temp))
         meta_temp = temp[:-3] + ".json"
         _write_json(meta_temp, meta)
         os.rename(temp, final)
@@ -363,6 +359,25 @@ def _take(cfg: dict[str, Any], now: datetime.datetime, tool: str, versions: dict
                 pass
         raise
     return dict(meta, path=final, metadata=final[:-3] + ".json")
+
+
+def snapshot_metadata(cfg: dict[str, Any], final: str, now: datetime.datetime, versions: dict[str, str],
+                      status: dict[str, Any], tool: str, size: int, sha256: str) -> dict[str, Any]:
+    """The metadata file's content (and the backup's result, with path, metadata, removed and copied_to)."""
+    return {
+        "snapshot": os.path.basename(final),
+        "created": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "endpoint": cfg["endpoint"],
+        "etcd_server_version": versions.get("etcdserver"),
+        "etcd_cluster_version": versions.get("etcdcluster"),
+        "storage_version": status.get("version"),
+        "revision": status["revision"],
+        "total_keys": status["totalKey"],
+        "hash": status["hash"],
+        "size": size,
+        "sha256": sha256,
+        "verified_with": os.path.basename(tool) + (" status + restore" if cfg["verify_restore"] else " status"),
+    }
 
 
 def _fsync_dir(directory: str) -> None:

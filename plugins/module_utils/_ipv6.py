@@ -9,6 +9,7 @@ formats Ansible errors. Both families are handled, IPv6 first: dual-stack plans 
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -33,11 +34,33 @@ SPECIAL_RANGES: tuple[tuple[Network, str], ...] = (
     (ipaddress.ip_network("224.0.0.0/4"), "the multicast range"),
 )
 
-_DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+_DNS_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
+
+
+# Longest integer accepted anywhere (2**128 has 39 digits). Python refuses to convert integers of more than
+# 4300 digits to and from text, so bounding them keeps every message and parse well-defined.
+MAX_INT_DIGITS = 40
 
 
 class AddressError(ValueError):
     """Invalid address input. The message is complete and meant for the operator."""
+
+
+def describe(value: Any) -> str:
+    """A short, always printable description of any input value, for messages."""
+    if value is None or isinstance(value, bool):
+        return repr(value)
+    if isinstance(value, int):
+        if abs(value) >= 10**MAX_INT_DIGITS:
+            return f"an integer of {value.bit_length()} bits"
+        return f"int {value}"
+    if isinstance(value, str):
+        if len(value) > 80:
+            return f"str {value[:40]!r}... ({len(value)} characters)"
+        return f"str {value!r}"
+    if isinstance(value, (list, tuple, dict, set)):
+        return f"{type(value).__name__} of {len(value)} item(s)"
+    return type(value).__name__
 
 
 def family_name(value: Network | Address) -> str:
@@ -50,22 +73,33 @@ def family_label(value: Network | Address) -> str:
     return FAMILY_LABELS[value.version]
 
 
+def show(value: Any) -> str:
+    """A value as it appears after a key in a message: strings quoted (shortened when long), others described."""
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 80 else f"{value[:40]!r}... ({len(value)} characters)"
+    return describe(value)
+
+
 def as_int(value: Any, what: str, *, allow_slash: bool = False) -> int:
     """An integer from an int or a decimal string (Jinja often hands over strings).
 
     With ``allow_slash``, ``"/64"`` is read as 64.
     """
     if isinstance(value, bool):
-        raise AddressError(f"{what} must be an integer, got a boolean {value!r}")
+        raise AddressError(f"{what} must be an integer, got a boolean {show(value)}")
     if isinstance(value, int):
+        if abs(value) >= 10**MAX_INT_DIGITS:
+            raise AddressError(f"{what} is out of range ({describe(value)}); at most {MAX_INT_DIGITS} digits are accepted")
         return value
     if isinstance(value, str):
         text = value.strip()
         if allow_slash and text.startswith("/"):
             text = text[1:]
         if re.fullmatch(r"[+-]?[0-9]+", text):
+            if len(text.lstrip("+-")) > MAX_INT_DIGITS:
+                raise AddressError(f"{what} has {len(text.lstrip('+-'))} digits; at most {MAX_INT_DIGITS} are accepted")
             return int(text)
-    raise AddressError(f"{what} must be an integer, got {type(value).__name__} {value!r}")
+    raise AddressError(f"{what} must be an integer, got {describe(value)}")
 
 
 def parse_network(value: Any, what: str = "prefix") -> Network:
@@ -74,36 +108,36 @@ def parse_network(value: Any, what: str = "prefix") -> Network:
         return value
     if not isinstance(value, str):
         raise AddressError(
-            f"{what} must be a CIDR string such as 2001:db8::/64, got {type(value).__name__} {value!r}"
+            f"{what} must be a CIDR string such as 2001:db8::/64, got {describe(value)}"
         )
     text = value.strip()
     if "/" not in text:
-        raise AddressError(f"{what} {value!r} has no prefix length; write it as ADDRESS/LENGTH, e.g. 2001:db8::/64")
+        raise AddressError(f"{what} {show(value)} has no prefix length; write it as ADDRESS/LENGTH, e.g. 2001:db8::/64")
     if "%" in text:
-        raise AddressError(f"{what} {value!r} carries a zone index; a subnet cannot be scoped to an interface")
+        raise AddressError(f"{what} {show(value)} carries a zone index; a subnet cannot be scoped to an interface")
     try:
         return ipaddress.ip_network(text, strict=True)
     except ValueError as exc:
         try:
             loose = ipaddress.ip_network(text, strict=False)
         except ValueError:
-            raise AddressError(f"{what} {value!r} is not a valid CIDR ({exc})") from exc
-        raise AddressError(f"{what} {value!r} has host bits set; use the network address {loose}") from exc
+            raise AddressError(f"{what} {show(value)} is not a valid CIDR ({exc})") from exc
+        raise AddressError(f"{what} {show(value)} has host bits set; use the network address {loose}") from exc
 
 
 def parse_interface(value: Any, what: str = "address") -> ipaddress.IPv4Interface | ipaddress.IPv6Interface:
     """An address with its prefix length (``2001:db8::10/64``), as assigned to an interface."""
     if not isinstance(value, str):
         raise AddressError(
-            f"{what} must be ADDRESS/LENGTH such as 2001:db8::10/64, got {type(value).__name__} {value!r}"
+            f"{what} must be ADDRESS/LENGTH such as 2001:db8::10/64, got {describe(value)}"
         )
     text = value.strip()
     if "/" not in text:
-        raise AddressError(f"{what} {value!r} has no prefix length; write it as ADDRESS/LENGTH, e.g. 2001:db8::10/64")
+        raise AddressError(f"{what} {show(value)} has no prefix length; write it as ADDRESS/LENGTH, e.g. 2001:db8::10/64")
     try:
         return ipaddress.ip_interface(text)
     except ValueError as exc:
-        raise AddressError(f"{what} {value!r} is not a valid address with prefix length ({exc})") from exc
+        raise AddressError(f"{what} {show(value)} is not a valid address with prefix length ({exc})") from exc
 
 
 def parse_address(value: Any, what: str = "address") -> Address:
@@ -111,14 +145,26 @@ def parse_address(value: Any, what: str = "address") -> Address:
     if isinstance(value, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
         return value
     if not isinstance(value, str):
-        raise AddressError(f"{what} must be an IP address string, got {type(value).__name__} {value!r}")
+        raise AddressError(f"{what} must be an IP address string, got {describe(value)}")
     text = value.strip()
     if text.startswith("[") and text.endswith("]"):
         text = text[1:-1]
     try:
-        return ipaddress.ip_address(text)
+        address = ipaddress.ip_address(text)
     except ValueError as exc:
-        raise AddressError(f"{what} {value!r} is not a valid IP address") from exc
+        raise AddressError(f"{what} {show(value)} is not a valid IP address") from exc
+    return _unscoped(address, what, value)
+
+
+def _unscoped(address: Address, what: str, value: Any) -> Address:
+    """``address`` unless it carries an IPv6 zone index (``%eth0``), which no cluster setting can hold."""
+    if getattr(address, "scope_id", None):
+        raise AddressError(
+            f"{what} {show(value)} carries a zone index (%{address.scope_id}); kubeadm, etcd and certificates take "
+            f"plain addresses: write {ipaddress.IPv6Address(str(address).split('%', 1)[0])} and use a global or "
+            "unique local address rather than a link-local one"
+        )
+    return address
 
 
 def normalize(value: Any, what: str = "value") -> str:
@@ -165,11 +211,49 @@ def subnet_index(prefix: Any, child: Any) -> int:
     return (int(sub.network_address) - int(net.network_address)) >> (sub.max_prefixlen - sub.prefixlen)
 
 
-@dataclass(frozen=True)
-class _Span:
-    first: int
-    last: int
-    label: str
+# The keys of one carve request.
+REQUEST_KEYS = ("name", "prefix")
+
+
+class _Blocked:
+    """Disjoint, sorted, merged address intervals ``[first, last]`` that are taken (exclusions and allocations)."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self.firsts: list[int] = []
+        self.lasts: list[int] = []
+        for first, last in sorted(spans):
+            if self.lasts and first <= self.lasts[-1] + 1:
+                self.lasts[-1] = max(self.lasts[-1], last)
+            else:
+                self.firsts.append(first)
+                self.lasts.append(last)
+
+    def lowest_free(self, start: int, size: int) -> int:
+        """The lowest ``size``-aligned block at or above ``start`` (aligned) that overlaps no interval.
+
+        Each step skips at least one interval, and callers only move forward, so the cost is amortized.
+        """
+        pos = bisect.bisect_left(self.lasts, start)
+        while pos < len(self.lasts) and self.firsts[pos] <= start + size - 1:
+            start = _align_up(self.lasts[pos] + 1, size)
+            pos = bisect.bisect_left(self.lasts, start, pos + 1)
+        return start
+
+    def add(self, first: int, last: int) -> None:
+        """Take ``[first, last]``, which overlaps no interval; merge it with the intervals it touches."""
+        pos = bisect.bisect_left(self.lasts, first)
+        joins_left = pos > 0 and self.lasts[pos - 1] + 1 == first
+        joins_right = pos < len(self.firsts) and self.firsts[pos] == last + 1
+        if joins_left and joins_right:
+            self.lasts[pos - 1] = self.lasts[pos]
+            del self.firsts[pos], self.lasts[pos]
+        elif joins_left:
+            self.lasts[pos - 1] = last
+        elif joins_right:
+            self.firsts[pos] = first
+        else:
+            self.firsts.insert(pos, first)
+            self.lasts.insert(pos, last)
 
 
 def carve(prefix: Any, requests: Any, exclude: Any = None) -> dict[str, str]:
@@ -178,50 +262,54 @@ def carve(prefix: Any, requests: Any, exclude: Any = None) -> dict[str, str]:
     ``requests`` is a list of ``{name, prefix}`` where ``prefix`` is the wanted length (64 or "/64").
     A block is free when it overlaps neither an earlier allocation nor any ``exclude`` CIDR.
     Returns name -> CIDR in request order.
+
+    The exclusions are merged once into sorted intervals. Free space never grows, so the lowest free block of
+    a size only moves up: a cursor per size resumes where the last search for that size stopped, and the total
+    cost is O((requests + exclusions) x distinct sizes x log), independent of the size of the address space.
     """
     parent = parse_network(prefix, "prefix")
     if not isinstance(requests, Sequence) or isinstance(requests, (str, bytes)):
         raise AddressError(f"requests must be a list of {{name, prefix}} mappings, got {type(requests).__name__}")
-    blocked: list[_Span] = []
+    base, top = int(parent.network_address), int(parent.broadcast_address)
+    spans: list[tuple[int, int]] = []
     for pos, item in enumerate(_as_list(exclude, "exclude")):
         net = parse_network(item, f"exclude[{pos}]")
         if net.version != parent.version:
             raise AddressError(f"exclude[{pos}] {net} is {family_label(net)} but {parent} is {family_label(parent)}")
         if net.overlaps(parent):  # type: ignore[arg-type]
-            blocked.append(_Span(int(net.network_address), int(net.broadcast_address), f"excluded {net}"))
+            spans.append((max(base, int(net.network_address)), min(top, int(net.broadcast_address))))
+    blocked = _Blocked(spans)
 
     result: dict[str, str] = {}
-    base, top = int(parent.network_address), int(parent.broadcast_address)
+    cursor: dict[int, int] = {}  # block size -> every aligned block of that size below it is taken
     for pos, req in enumerate(requests):
         if not isinstance(req, Mapping):
             raise AddressError(f"requests[{pos}] must be a mapping with name and prefix, got {type(req).__name__}")
+        unknown = [key for key in req if key not in REQUEST_KEYS]
+        if unknown:
+            raise AddressError(f"requests[{pos}] has the unknown key {show(unknown[0])}; a request is {{name, prefix}}")
         name = req.get("name")
         if not isinstance(name, str) or not name:
             raise AddressError(f"requests[{pos}] needs a non-empty string name")
         if name in result:
-            raise AddressError(f"requests[{pos}] repeats the name {name!r}; names must be unique")
+            raise AddressError(f"requests[{pos}] repeats the name {show(name)}; names must be unique")
         if "prefix" not in req:
-            raise AddressError(f"request {name!r} needs a prefix length")
-        length = as_int(req["prefix"], f"request {name!r} prefix", allow_slash=True)
+            raise AddressError(f"request {show(name)} needs a prefix length")
+        length = as_int(req["prefix"], f"request {show(name)} prefix", allow_slash=True)
         if not parent.prefixlen <= length <= parent.max_prefixlen:
             raise AddressError(
-                f"request {name!r} asks for /{length}, which does not fit in {parent} "
+                f"request {show(name)} asks for /{length}, which does not fit in {parent} "
                 f"(lengths /{parent.prefixlen} to /{parent.max_prefixlen})"
             )
         size = 1 << (parent.max_prefixlen - length)
-        start = base
-        while True:
-            end = start + size - 1
-            if end > top:
-                raise AddressError(
-                    f"no room left in {parent} for request {name!r} (/{length}) after "
-                    f"{len(result)} allocation(s) and {len(blocked) - len(result)} exclusion(s)"
-                )
-            hits = [span for span in blocked if span.first <= end and span.last >= start]
-            if not hits:
-                break
-            start = _align_up(max(span.last for span in hits) + 1, size)
-        blocked.append(_Span(start, start + size - 1, name))
+        start = blocked.lowest_free(cursor.get(size, base), size)
+        cursor[size] = start
+        if start + size - 1 > top:
+            raise AddressError(
+                f"no room left in {parent} for request {show(name)} (/{length}) after "
+                f"{len(result)} allocation(s) and {len(spans)} exclusion(s)"
+            )
+        blocked.add(start, start + size - 1)
         result[name] = str(type(parent)((start, length)))
     return result
 
@@ -247,7 +335,7 @@ def is_dns_name(value: str, *, wildcard: bool = False) -> bool:
     labels = value.split(".")
     if wildcard and labels[0] == "*" and len(labels) > 1:
         labels = labels[1:]
-    return all(_DNS_LABEL.match(label) for label in labels)
+    return all(_DNS_LABEL.fullmatch(label) for label in labels)
 
 
 def check_port(value: Any, what: str = "port") -> int:
@@ -277,7 +365,7 @@ def split_host(value: Any, what: str = "host") -> Address | str:
     if isinstance(value, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
         return value
     if not isinstance(value, str) or not value.strip():
-        raise AddressError(f"{what} must be a non-empty string, got {type(value).__name__} {value!r}")
+        raise AddressError(f"{what} must be a non-empty string, got {describe(value)}")
     text = value.strip()
     bracketed = text.startswith("[") and text.endswith("]")
     inner = text[1:-1] if bracketed else text
@@ -287,13 +375,13 @@ def split_host(value: Any, what: str = "host") -> Address | str:
         pass
     else:
         if bracketed and address.version == 4:
-            raise AddressError(f"{what} {value!r}: only IPv6 addresses go in brackets; write {address}")
+            raise AddressError(f"{what} {show(value)}: only IPv6 addresses go in brackets; write {address}")
         return address
     if bracketed or ":" in inner:
-        raise AddressError(f"{what} {value!r} is not a valid IPv6 address")
+        raise AddressError(f"{what} {show(value)} is not a valid IPv6 address")
     name = inner.rstrip(".").lower()
     if not is_dns_name(name):
-        raise AddressError(f"{what} {value!r} is neither an IP address nor a valid DNS name")
+        raise AddressError(f"{what} {show(value)} is neither an IP address nor a valid DNS name")
     return name
 
 
@@ -311,19 +399,19 @@ def ip_endpoint(host: Any, port: Any, scheme: Any = None) -> str:
     if scheme is None:
         return hostport
     if not isinstance(scheme, str) or not re.fullmatch(r"[a-zA-Z][a-zA-Z0-9+.-]*", scheme):
-        raise AddressError(f"scheme {scheme!r} is not a valid URL scheme (e.g. https)")
+        raise AddressError(f"scheme {show(scheme)} is not a valid URL scheme (e.g. https)")
     return f"{scheme.lower()}://{hostport}"
 
 
 def parse_endpoint(value: Any, what: str = "endpoint") -> Endpoint:
     """``host:port`` with IPv6 hosts in brackets (``[2001:db8::100]:6443``)."""
     if not isinstance(value, str) or not value.strip():
-        raise AddressError(f"{what} must be a host:port string, got {type(value).__name__} {value!r}")
+        raise AddressError(f"{what} must be a host:port string, got {describe(value)}")
     text = value.strip()
     if text.startswith("["):
         close = text.find("]")
         if close < 0 or not text[close + 1:].startswith(":"):
-            raise AddressError(f"{what} {value!r} must be [IPV6]:PORT, e.g. [2001:db8::100]:6443")
+            raise AddressError(f"{what} {show(value)} must be [IPV6]:PORT, e.g. [2001:db8::100]:6443")
         host_text, port_text = text[:close + 1], text[close + 2:]
     else:
         if text.count(":") > 1:
@@ -334,12 +422,14 @@ def parse_endpoint(value: Any, what: str = "endpoint") -> Endpoint:
             except ValueError:
                 pass
             raise AddressError(
-                f"{what} {value!r}: an IPv6 host must be in brackets, as in [2001:db8::100]:6443{suggestion}"
+                f"{what} {show(value)}: an IPv6 host must be in brackets, as in [2001:db8::100]:6443{suggestion}"
             )
         if ":" not in text:
-            raise AddressError(f"{what} {value!r} has no port; write it as HOST:PORT, e.g. [2001:db8::100]:6443")
+            raise AddressError(f"{what} {show(value)} has no port; write it as HOST:PORT, e.g. [2001:db8::100]:6443")
         host_text, port_text = text.rsplit(":", 1)
     host = split_host(host_text, f"{what} host")
+    if not isinstance(host, str):
+        host = _unscoped(host, f"{what} host", host_text)
     return Endpoint(host, check_port(port_text, f"{what} port"))
 
 

@@ -15,10 +15,14 @@ import re
 from typing import Any, Mapping
 
 from ansible_collections.v6kube.cluster.plugins.module_utils._ipv6 import (
+    MAX_INT_DIGITS,
     AddressError,
+    check_port,
+    describe,
     is_dns_name,
     parse_address,
     parse_endpoint,
+    show,
 )
 from ansible_collections.v6kube.cluster.plugins.module_utils._yaml import render_documents
 
@@ -29,18 +33,34 @@ KNOWN_KEYS = {
     "certificate_key", "api_server_endpoint", "etcd_data_dir", "cluster_name", "certificates_dir",
     "etcd_extra_args",
 }
-_VERSION = re.compile(r"^v(\d+)\.(\d+)\.(\d+)(?:[-+][0-9A-Za-z.-]+)?$")
-_TOKEN = re.compile(r"^[a-z0-9]{6}\.[a-z0-9]{16}$")
-_HASH = re.compile(r"^sha256:[0-9a-f]{64}$")
-_KEY = re.compile(r"^[0-9a-f]{64}$")
+_VERSION = re.compile(r"v(\d+)\.(\d+)\.(\d+)(?:[-+][0-9A-Za-z.-]+)?")
+_TOKEN = re.compile(r"[a-z0-9]{6}\.[a-z0-9]{16}")
+_HASH = re.compile(r"sha256:[0-9a-f]{64}")
+_KEY = re.compile(r"[0-9a-f]{64}")
+PROXY_MODES = ("iptables", "nftables", "ipvs")
+# Text options and their defaults (None: no default, the option is optional or checked on its own).
+TEXT_DEFAULTS: dict[str, str | None] = {
+    "image_repository": "registry.k8s.io",
+    "cri_socket": "unix:///run/containerd/containerd.sock",
+    "cgroup_driver": "systemd",
+    "cluster_name": "kubernetes",
+    "certificates_dir": "/etc/kubernetes/pki",
+    "etcd_data_dir": "/var/lib/etcd",
+    "proxy_mode": None,
+}
+# What kubeadm_config reads from the resolved plan (the network_plan filter or action's result).
+PLAN_KEYS: dict[str, type] = {
+    "families": list, "primary_family": str, "kubeadm_pod_subnet": str, "kubeadm_service_subnet": str,
+    "cluster_domain": str, "controller_manager_args": dict, "dns_service_ips": list,
+}
 HEADER = "# Rendered by v6kube.cluster (kubeadm_config). It may hold a join token: keep it 0600.\n"
 
 
 def api_version(kubernetes_version: str) -> str:
     """kubeadm.k8s.io/v1beta4 from v1.31 on, v1beta3 for v1.22 to v1.30."""
-    match = _VERSION.match(kubernetes_version or "")
+    match = _VERSION.fullmatch(kubernetes_version or "")
     if not match:
-        raise AddressError(f"kubernetes_version {kubernetes_version!r} is not a version like v1.37.2")
+        raise AddressError(f"kubernetes_version {show(kubernetes_version)} is not a version like v1.37.2")
     major, minor = int(match.group(1)), int(match.group(2))
     if (major, minor) >= (1, 31):
         return "kubeadm.k8s.io/v1beta4"
@@ -60,21 +80,25 @@ def kubeadm_config(spec: Mapping[str, Any]) -> str:
     """The kubeadm configuration YAML for one node; raises AddressError naming the key."""
     if not isinstance(spec, Mapping):
         raise AddressError(f"the input must be a mapping, got {type(spec).__name__}")
+    odd = [key for key in spec if not isinstance(key, str)]
+    if odd:
+        raise AddressError(f"the input's keys must be strings, got {describe(odd[0])}")
     unknown = sorted(set(spec) - KNOWN_KEYS)
     if unknown:
         raise AddressError(f"unknown key(s) {', '.join(unknown)}; known keys are {', '.join(sorted(KNOWN_KEYS))}")
-    kind = spec.get("kind", "init")
+    kind = spec.get("kind") or "init"
     if kind not in KINDS:
-        raise AddressError(f"kind {kind!r} is not one of {', '.join(KINDS)}")
+        raise AddressError(f"kind {show(kind)} is not one of {', '.join(KINDS)}")
     version = spec.get("kubernetes_version")
+    if not isinstance(version, str):
+        raise AddressError(f"kubernetes_version must be a version like v1.37.2, got {describe(version)}")
     api = api_version(version)
-    plan = spec.get("plan")
-    if not isinstance(plan, Mapping) or "families" not in plan:
-        raise AddressError("plan must be the resolved plan (the network_plan filter or action's result)")
+    plan = _plan(spec.get("plan"))
+    text = {key: _text(spec, key, default) for key, default in TEXT_DEFAULTS.items()}
 
     name = spec.get("node_name")
     if not isinstance(name, str) or not is_dns_name(name):
-        raise AddressError(f"node_name {name!r} is not a valid lowercase DNS name (kubeadm node names are)")
+        raise AddressError(f"node_name {show(name)} is not a valid lowercase DNS name (kubeadm node names are)")
     raw_addresses = spec.get("node_addresses")
     if isinstance(raw_addresses, str):
         raw_addresses = [raw_addresses]
@@ -89,8 +113,8 @@ def kubeadm_config(spec: Mapping[str, Any]) -> str:
         )
     primary = str(addresses[0])
     node_ip = ",".join(str(a) for a in addresses)
-    bind_port = int(spec.get("bind_port") or 6443)
-    cri_socket = spec.get("cri_socket") or "unix:///run/containerd/containerd.sock"
+    bind_port = 6443 if spec.get("bind_port") in (None, "") else check_port(spec["bind_port"], "bind_port")
+    cri_socket = text["cri_socket"]
     ipv6_primary = plan["primary_family"] == "ipv6"
 
     node_registration: dict[str, Any] = {
@@ -117,23 +141,25 @@ def kubeadm_config(spec: Mapping[str, Any]) -> str:
         cluster: dict[str, Any] = {
             "apiVersion": api,
             "kind": "ClusterConfiguration",
-            "clusterName": spec.get("cluster_name") or "kubernetes",
+            "clusterName": text["cluster_name"],
             "kubernetesVersion": version,
-            "imageRepository": spec.get("image_repository") or "registry.k8s.io",
+            "imageRepository": text["image_repository"],
             "networking": {
                 "podSubnet": plan["kubeadm_pod_subnet"],
                 "serviceSubnet": plan["kubeadm_service_subnet"],
                 "dnsDomain": plan["cluster_domain"],
             },
-            "certificatesDir": spec.get("certificates_dir") or "/etc/kubernetes/pki",
-            "etcd": {"local": {"dataDir": spec.get("etcd_data_dir") or "/var/lib/etcd"}},
+            "certificatesDir": text["certificates_dir"],
+            "etcd": {"local": {"dataDir": text["etcd_data_dir"]}},
             "apiServer": {},
             "controllerManager": {"extraArgs": _args(dict(plan["controller_manager_args"]), api)},
             "scheduler": {},
         }
         etcd_args = spec.get("etcd_extra_args") or {}
         if not isinstance(etcd_args, Mapping) or not all(
-            isinstance(k, str) and isinstance(v, (str, int)) and not isinstance(v, bool) for k, v in etcd_args.items()
+            isinstance(k, str) and (isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool)
+                                                           and abs(v) < 10**MAX_INT_DIGITS))
+            for k, v in etcd_args.items()
         ):
             raise AddressError("etcd_extra_args must map etcd flag names (without --) to string or integer values")
         if etcd_args:
@@ -151,12 +177,14 @@ def kubeadm_config(spec: Mapping[str, Any]) -> str:
         kubelet: dict[str, Any] = {
             "apiVersion": "kubelet.config.k8s.io/v1beta1",
             "kind": "KubeletConfiguration",
-            "cgroupDriver": spec.get("cgroup_driver") or "systemd",
+            "cgroupDriver": text["cgroup_driver"],
             "clusterDNS": list(plan["dns_service_ips"][:1]),
             "clusterDomain": plan["cluster_domain"],
         }
         if spec.get("fail_cgroup_v1") is not None:
-            kubelet["failCgroupV1"] = bool(spec["fail_cgroup_v1"])
+            if not isinstance(spec["fail_cgroup_v1"], bool):
+                raise AddressError(f"fail_cgroup_v1 must be true or false, got {describe(spec['fail_cgroup_v1'])}")
+            kubelet["failCgroupV1"] = spec["fail_cgroup_v1"]
         docs.append(kubelet)
         proxy: dict[str, Any] = {
             "apiVersion": "kubeproxy.config.k8s.io/v1alpha1",
@@ -165,19 +193,21 @@ def kubeadm_config(spec: Mapping[str, Any]) -> str:
         }
         if ipv6_primary:
             proxy["bindAddress"] = "::"
-        if spec.get("proxy_mode"):
-            if spec["proxy_mode"] not in ("iptables", "nftables", "ipvs"):
-                raise AddressError(f"proxy_mode {spec['proxy_mode']!r} is not iptables, nftables or ipvs")
-            proxy["mode"] = spec["proxy_mode"]
+        if text["proxy_mode"]:
+            if text["proxy_mode"] not in PROXY_MODES:
+                raise AddressError(f"proxy_mode {show(text['proxy_mode'])} is not iptables, nftables or ipvs")
+            proxy["mode"] = text["proxy_mode"]
         docs.append(proxy)
     else:
-        endpoint = spec.get("api_server_endpoint") or plan.get("control_plane_endpoint")
+        endpoint = _text(spec, "api_server_endpoint", None) or plan.get("control_plane_endpoint")
         if not endpoint:
             raise AddressError("api_server_endpoint is required to join when the plan has no control_plane_endpoint")
         endpoint = str(parse_endpoint(endpoint, "api_server_endpoint"))
         hashes = spec.get("ca_cert_hashes") or []
         if isinstance(hashes, str):
             hashes = [hashes]
+        if not isinstance(hashes, (list, tuple)):
+            raise AddressError(f"ca_cert_hashes must be a list of sha256:<64 hex digits>, got {describe(hashes)}")
         if not hashes:
             raise AddressError("ca_cert_hashes is required: joins pin the cluster CA (sha256:<64 hex digits>)")
         join: dict[str, Any] = {
@@ -202,8 +232,38 @@ def kubeadm_config(spec: Mapping[str, Any]) -> str:
     return render_documents(docs, HEADER)
 
 
+def _text(spec: Mapping[str, Any], key: str, default: str | None) -> str | None:
+    """A text option: unset or empty gives ``default``; anything but a string is an error naming the key."""
+    value = spec.get(key)
+    if value is None or value == "":
+        return default
+    if not isinstance(value, str):
+        raise AddressError(f"{key} must be a string, got {describe(value)}")
+    return value
+
+
+def _plan(plan: Any) -> Mapping[str, Any]:
+    """The resolved plan, with the keys and types kubeadm_config reads."""
+    if not isinstance(plan, Mapping):
+        raise AddressError(
+            f"plan must be the resolved plan (the network_plan filter or action's result), got {describe(plan)}"
+        )
+    wrong = [key for key, kind in PLAN_KEYS.items() if not isinstance(plan.get(key), kind)]
+    if wrong:
+        raise AddressError(
+            f"plan must be the resolved plan (the network_plan filter or action's result); "
+            f"{', '.join(wrong)} missing or of the wrong type"
+        )
+    if not plan["families"] or not all(f in ("ipv6", "ipv4") for f in plan["families"]):
+        raise AddressError("plan must be the resolved plan: its families must list ipv6 and/or ipv4")
+    endpoint = plan.get("control_plane_endpoint")
+    if endpoint is not None and not isinstance(endpoint, str):
+        raise AddressError(f"plan's control_plane_endpoint must be a string or null, got {describe(endpoint)}")
+    return plan
+
+
 def _checked(value: Any, pattern: re.Pattern[str], key: str, form: str) -> str:
-    if not isinstance(value, str) or not pattern.match(value):
+    if not isinstance(value, str) or not pattern.fullmatch(value):
         shown = "missing" if value in (None, "") else "malformed"
         raise AddressError(f"{key} is {shown}; it must look like {form}")
     return value

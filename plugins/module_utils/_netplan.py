@@ -29,8 +29,8 @@ HEADER = "# Managed by v6kube.cluster (role netplan). Changes made here are over
 RENDERERS = ("networkd", "NetworkManager")
 STACKS = ("ipv6", "dual")
 IPV6_MIN_MTU = 1280
-_IFNAME = re.compile(r"^[A-Za-z0-9_.:@-]{1,15}$")
-_MAC = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
+_IFNAME = re.compile(r"[A-Za-z0-9_.:@-]{1,15}")
+_MAC = re.compile(r"[0-9a-f]{2}(:[0-9a-f]{2}){5}")
 LINK_LOCAL_V6 = ipaddress.ip_network("fe80::/10")
 
 INTERFACE_KEYS = {
@@ -78,7 +78,7 @@ def _check_interface(spec: Any, pos: int, stack: str, problems: list[str]) -> tu
         problems.append(f"{where} must be a mapping with at least a name, got {type(spec).__name__}")
         return None
     name = spec.get("name")
-    if not isinstance(name, str) or not _IFNAME.match(name):
+    if not isinstance(name, str) or not _IFNAME.fullmatch(name):
         problems.append(f"{where}.name {name!r} is not an interface name (1 to 15 letters, digits, - _ . : @)")
         return None
     where = f"netplan_interfaces[{pos}] ({name})"
@@ -88,7 +88,7 @@ def _check_interface(spec: Any, pos: int, stack: str, problems: list[str]) -> tu
     doc: dict[str, Any] = {}
     mac = spec.get("match_mac")
     if mac is not None:
-        if not isinstance(mac, str) or not _MAC.match(mac.lower()):
+        if not isinstance(mac, str) or not _MAC.fullmatch(mac.lower()):
             problems.append(f"{where}.match_mac {mac!r} is not a MAC address like 52:54:00:12:34:56")
         else:
             doc["match"] = {"macaddress": mac.lower()}

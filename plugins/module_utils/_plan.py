@@ -19,11 +19,13 @@ from ansible_collections.v6kube.cluster.plugins.module_utils._ipv6 import (
     AddressError,
     Network,
     as_int,
+    describe,
     family_name,
     is_dns_name,
     overlap_detail,
     parse_endpoint,
     parse_network,
+    show,
     special_range,
 )
 
@@ -37,6 +39,12 @@ MIN_POD_ADDRESSES = 14
 MAX_NODE_MASK_DIFF = 16
 DEFAULT_NODE_MASK = {"ipv6": 64, "ipv4": 24}
 STACKS = ("ipv6", "dual")
+# Longest subnet list accepted per key: far beyond any real cluster (pods and services take two at most), small
+# enough that validation stays fast. A longer list is refused before its entries are parsed.
+MAX_SUBNETS = 10_000
+# Problems listed in one report; the rest are counted ("... and N more").
+MAX_PROBLEMS = 50
+SUBNET_KEYS = ("pod_subnets", "service_subnets", "host_subnets", "lb_subnets")
 
 # The plan keys, in the form AnsibleModule and ActionBase.validate_argument_spec take.
 PLAN_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
@@ -55,10 +63,15 @@ DEFAULTS: dict[str, Any] = {key: opts.get("default") for key, opts in PLAN_ARGUM
 
 
 class PlanError(ValueError):
-    """A plan with one or more problems; ``problems`` lists them, each a complete sentence."""
+    """A plan with one or more problems; ``problems`` lists them, each a complete sentence.
 
-    def __init__(self, problems: list[str]):
+    When more than :data:`MAX_PROBLEMS` were found, the last entry says how many more there are and
+    ``total`` counts them all.
+    """
+
+    def __init__(self, problems: list[str], total: int | None = None):
         self.problems = list(problems)
+        self.total = len(self.problems) if total is None else total
         super().__init__("; ".join(self.problems))
 
 
@@ -75,10 +88,33 @@ class _Subnet:
 
 @dataclass
 class _Check:
+    """Collects problems: the first :data:`MAX_PROBLEMS` are kept, the rest only counted."""
+
     problems: list[str] = field(default_factory=list)
+    hidden: int = 0
+
+    @property
+    def full(self) -> bool:
+        return len(self.problems) >= MAX_PROBLEMS
 
     def add(self, message: str) -> None:
-        self.problems.append(message)
+        if self.full:
+            self.hidden += 1
+        else:
+            self.problems.append(message)
+
+    def count(self, number: int) -> None:
+        """``number`` more problems that were found but not worded (the list is full)."""
+        self.hidden += number
+
+    def error(self) -> PlanError:
+        problems = list(self.problems)
+        if self.hidden:
+            problems.append(
+                f"... and {self.hidden} more problem(s) not listed (only the first {MAX_PROBLEMS} are); "
+                "fix these and validate again"
+            )
+        return PlanError(problems, len(self.problems) + self.hidden)
 
 
 def _listify(value: Any) -> list[Any] | None:
@@ -97,6 +133,12 @@ def _parse_list(spec: Mapping[str, Any], key: str, check: _Check) -> list[_Subne
     items = _listify(raw)
     if raw is not None and items is None:
         check.add(f"{key} must be a list of CIDRs, got {type(raw).__name__}")
+        return []
+    if items is not None and len(items) > MAX_SUBNETS:
+        check.add(
+            f"{key} has {len(items)} entries; at most {MAX_SUBNETS} are accepted (pod_subnets and service_subnets "
+            "take one per family; merge host and load-balancer subnets into larger prefixes)"
+        )
         return []
     parsed = []
     for index, item in enumerate(items or []):
@@ -142,6 +184,48 @@ def _check_families(spec: Mapping[str, Any], key: str, subnets: list[_Subnet], s
         check.add(f"{key} needs exactly one IPv6 and one IPv4 subnet for stack dual; add the {missing} one")
 
 
+def _check_overlaps(subnets: list[_Subnet], check: _Check) -> None:
+    """Report every overlapping pair except two host_subnets (node networks may nest); O(n log n + reported).
+
+    CIDR blocks either nest or are disjoint, so after sorting by (family, first address, widest first) the ranges
+    still open at a block are exactly the blocks that contain it: a stack. Pairs are worded, in input order,
+    only while the problem list has room; beyond that they are counted.
+    """
+    order = sorted(
+        range(len(subnets)),
+        key=lambda i: (subnets[i].net.version, int(subnets[i].net.network_address), subnets[i].net.prefixlen, i),
+    )
+    open_all: list[int] = []  # indexes of the blocks containing the current one, outermost first
+    open_other: list[int] = []  # the same, without host_subnets entries
+    pairs: list[tuple[int, int]] = []
+    for j in order:
+        sub = subnets[j]
+        first = int(sub.net.network_address)
+        version = sub.net.version
+        while open_all and (
+            subnets[open_all[-1]].net.version != version or int(subnets[open_all[-1]].net.broadcast_address) < first
+        ):
+            if open_other and open_other[-1] == open_all[-1]:
+                open_other.pop()
+            open_all.pop()
+        partners = open_other if sub.key == "host_subnets" else open_all
+        room = MAX_PROBLEMS - len(check.problems) - len(pairs)
+        if room > 0:
+            pairs.extend((min(i, j), max(i, j)) for i in partners[-room:])
+            check.count(max(0, len(partners) - room))
+        else:
+            check.count(len(partners))
+        open_all.append(j)
+        if sub.key != "host_subnets":
+            open_other.append(j)
+    for i, j in sorted(pairs):
+        a, b = subnets[i], subnets[j]
+        check.add(
+            f"{a.ref} overlaps {b.ref} ({overlap_detail(a.net, b.net)}); "
+            "pod, service, host and load-balancer ranges must not overlap"
+        )
+
+
 def _primary(subnets: list[_Subnet]) -> str | None:
     return family_name(subnets[0].net) if subnets else None
 
@@ -151,15 +235,18 @@ def resolve_plan(spec: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(spec, Mapping):
         raise PlanError([f"the plan must be a mapping of plan keys, got {type(spec).__name__}"])
     check = _Check()
+    odd = [key for key in spec if not isinstance(key, str)]
+    if odd:
+        raise PlanError([f"plan keys must be strings, got {describe(odd[0])}; known keys are {', '.join(sorted(DEFAULTS))}"])
     unknown = sorted(set(spec) - set(DEFAULTS))
     for key in unknown:
-        check.add(f"unknown plan key {key!r}; known keys are {', '.join(sorted(DEFAULTS))}")
+        check.add(f"unknown plan key {show(key)}; known keys are {', '.join(sorted(DEFAULTS))}")
 
     stack = spec.get("stack", DEFAULTS["stack"])
     if stack is None:
         stack = DEFAULTS["stack"]
-    if stack not in STACKS:
-        check.add(f"stack {stack!r} is not supported; use ipv6 (IPv6-only) or dual (dual-stack)")
+    if not isinstance(stack, str) or stack not in STACKS:
+        check.add(f"stack {show(stack)} is not supported; use ipv6 (IPv6-only) or dual (dual-stack)")
         stack = "ipv6"
 
     pods = _parse_list(spec, "pod_subnets", check)
@@ -254,16 +341,7 @@ def resolve_plan(spec: Mapping[str, Any]) -> dict[str, Any]:
         reason = special_range(s.net)
         if reason:
             check.add(f"{s.ref} {reason}; use a global unicast or unique local (fd00::/8) range")
-    for i, a in enumerate(all_subnets):
-        for b in all_subnets[i + 1:]:
-            if a.net.version != b.net.version or not a.net.overlaps(b.net):  # type: ignore[arg-type]
-                continue
-            if a.key == b.key and a.key == "host_subnets":
-                continue  # several node networks may nest (a site prefix and a rack subnet)
-            check.add(
-                f"{a.ref} overlaps {b.ref} ({overlap_detail(a.net, b.net)}); "
-                "pod, service, host and load-balancer ranges must not overlap"
-            )
+    _check_overlaps(all_subnets, check)
 
     endpoint = None
     raw_endpoint = spec.get("control_plane_endpoint")
@@ -295,10 +373,10 @@ def resolve_plan(spec: Mapping[str, Any]) -> dict[str, Any]:
     if domain is None:
         domain = DEFAULTS["cluster_domain"]
     if not isinstance(domain, str) or not is_dns_name(domain.lower()) or domain != domain.lower():
-        check.add(f"cluster_domain {domain!r} is not a valid lowercase DNS name (e.g. cluster.local)")
+        check.add(f"cluster_domain {show(domain)} is not a valid lowercase DNS name (e.g. cluster.local)")
 
     if check.problems:
-        raise PlanError(check.problems)
+        raise check.error()
 
     families = [family_name(s.net) for s in pods]
     return {

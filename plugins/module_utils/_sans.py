@@ -16,22 +16,25 @@ from typing import Any, Mapping
 from ansible_collections.v6kube.cluster.plugins.module_utils._ipv6 import (
     AddressError,
     Address,
+    describe,
     is_dns_name,
     parse_endpoint,
     parse_network,
+    show,
     split_host,
 )
 
 KUBERNETES_NAMES = ("kubernetes", "kubernetes.default", "kubernetes.default.svc")
 KNOWN_KEYS = ("control_plane_endpoint", "control_plane", "service_subnets", "cluster_domain", "extra")
+MEMBER_KEYS = ("name", "fqdn", "addresses")
 
 
 def _name(value: Any, what: str, *, wildcard: bool = False) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise AddressError(f"{what} must be a non-empty DNS name, got {type(value).__name__} {value!r}")
+        raise AddressError(f"{what} must be a non-empty DNS name, got {describe(value)}")
     name = value.strip().rstrip(".").lower()
     if not is_dns_name(name, wildcard=wildcard):
-        raise AddressError(f"{what} {value!r} is not a valid DNS name")
+        raise AddressError(f"{what} {show(value)} is not a valid DNS name")
     return name
 
 
@@ -61,6 +64,9 @@ def cert_sans(spec: Mapping[str, Any]) -> list[str]:
     """The de-duplicated certSAN list: DNS names sorted, then IPs (IPv6 first, numeric order)."""
     if not isinstance(spec, Mapping):
         raise AddressError(f"the input must be a mapping with keys {', '.join(KNOWN_KEYS)}, got {type(spec).__name__}")
+    odd = [key for key in spec if not isinstance(key, str)]
+    if odd:
+        raise AddressError(f"the input's keys must be strings, got {describe(odd[0])}")
     unknown = sorted(set(spec) - set(KNOWN_KEYS))
     if unknown:
         raise AddressError(f"unknown key(s) {', '.join(unknown)}; known keys are {', '.join(KNOWN_KEYS)}")
@@ -91,6 +97,9 @@ def cert_sans(spec: Mapping[str, Any]) -> list[str]:
         what = f"control_plane[{pos}]"
         if not isinstance(member, Mapping):
             raise AddressError(f"{what} must be a mapping with name, fqdn and addresses")
+        unknown = [key for key in member if key not in MEMBER_KEYS]
+        if unknown:
+            raise AddressError(f"{what} has the unknown key {show(unknown[0])}; known keys are {', '.join(MEMBER_KEYS)}")
         names.add(_name(member.get("name"), f"{what}.name"))
         if member.get("fqdn"):
             names.add(_name(member["fqdn"], f"{what}.fqdn"))
@@ -102,7 +111,7 @@ def cert_sans(spec: Mapping[str, Any]) -> list[str]:
         for index, address in enumerate(addresses):
             parsed = split_host(address, f"{what}.addresses[{index}]")
             if isinstance(parsed, str):
-                raise AddressError(f"{what}.addresses[{index}] {address!r} is not an IP address")
+                raise AddressError(f"{what}.addresses[{index}] {show(address)} is not an IP address")
             ips.add(_unscoped(parsed, f"{what}.addresses[{index}]"))
 
     for pos, extra in enumerate(_list(spec, "extra")):

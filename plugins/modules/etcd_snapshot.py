@@ -134,45 +134,74 @@ EXAMPLES = r"""
 RETURN = r"""
 path:
   description: The snapshot.
-  returned: success
+  returned: success, not in check mode
   type: str
   sample: /var/backups/etcd/etcd-snapshot-20261127T030000Z.db
 metadata:
   description: The metadata file next to it.
-  returned: success
+  returned: success, not in check mode
   type: str
+  sample: /var/backups/etcd/etcd-snapshot-20261127T030000Z.json
+snapshot:
+  description: File name of the snapshot.
+  returned: success, not in check mode
+  type: str
+  sample: etcd-snapshot-20261127T030000Z.db
+created:
+  description: When the snapshot was taken (UTC).
+  returned: success, not in check mode
+  type: str
+  sample: "2026-11-27T03:00:00Z"
+endpoint:
+  description: The client URL the snapshot was taken from.
+  returned: success, not in check mode
+  type: str
+  sample: https://[2001:db8:1::10]:2379
 revision:
   description: Revision of the snapshot.
-  returned: success
+  returned: success, not in check mode
   type: int
 total_keys:
   description: Keys in the snapshot.
-  returned: success
+  returned: success, not in check mode
   type: int
 hash:
   description: etcd's hash of the snapshot contents.
-  returned: success
+  returned: success, not in check mode
   type: int
 size:
   description: Size in bytes.
-  returned: success
+  returned: success, not in check mode
   type: int
 sha256:
   description: sha256 of the snapshot file.
-  returned: success
+  returned: success, not in check mode
   type: str
+storage_version:
+  description: Storage version that C(snapshot status) reports (etcd 3.6 and later; null before).
+  returned: success, not in check mode
+  type: str
+verified_with:
+  description: How the snapshot was verified (status tool, and trial restore when O(verify_restore)).
+  returned: success, not in check mode
+  type: str
+  sample: etcdutl status + restore
 removed:
   description: Snapshots removed by retention.
-  returned: success
+  returned: success, not in check mode
   type: list
   elements: str
 copied_to:
-  description: Where the snapshot was copied, when O(remote) is set.
-  returned: success
+  description: Where the snapshot was copied (V(host:path)), or null when O(remote) is not set.
+  returned: success, not in check mode
   type: str
 etcd_server_version:
   description: Version the member reported.
-  returned: always
+  returned: success
+  type: str
+etcd_cluster_version:
+  description: Cluster version the member reported.
+  returned: success, not in check mode
   type: str
 """
 

@@ -106,22 +106,20 @@ data_dir:
   type: str
 """
 
-import json
-import os
-import shutil
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.v6kube.cluster.plugins.module_utils._etcd_backup import (
-    BackupError,
-    TEMP_PREFIX,
-    run_tool,
-    minor_version,
-    sha256_file,
-    snapshot_status,
+from ansible_collections.v6kube.cluster.plugins.module_utils._etcd_backup import BackupError, minor_version
+from ansible_collections.v6kube.cluster.plugins.module_utils._etcd_restore import (
+    DataDirState,
+    Member,
+    data_dir_state,
+    occupied_message,
+    restore,
+    restore_argv,
+    tool_for,
+    verify,
+    work_dir,
 )
-
-MARKER = ".v6kube-restored-from"
 
 
 def main():
@@ -151,68 +149,33 @@ def main():
     snapshot, data_dir = p["snapshot"], p["data_dir"].rstrip("/")
     try:
         version = minor_version(p["etcd_version"])
-        tool = p["etcdutl"] if version >= (3, 5) else p["etcdctl"]
-        if not os.path.isfile(snapshot):
-            raise BackupError(f"the snapshot {snapshot} does not exist")
-        expected = p["sha256"]
-        if not expected:
-            try:
-                with open(snapshot[:-3] + ".json" if snapshot.endswith(".db") else snapshot + ".json",
-                          encoding="utf-8") as handle:
-                    expected = json.load(handle).get("sha256")
-            except (OSError, ValueError):
-                expected = None
-        if not expected:
-            raise BackupError(f"no sha256 to check {snapshot} against: give sha256, or keep the .json metadata "
-                              "written with the snapshot next to it")
-        actual = sha256_file(snapshot)
-        if actual != expected.lower():
-            raise BackupError(f"{snapshot} has sha256 {actual}, expected {expected}: the file is damaged or not "
-                              "the snapshot you meant")
-        status = snapshot_status(snapshot, tool)
+        tool = tool_for(version, p["etcdutl"], p["etcdctl"])
+        verified = verify(snapshot, p["sha256"], tool)
     except BackupError as exc:
         module.fail_json(msg=f"snapshot {snapshot} fails verification: {exc}")
 
-    result = dict(changed=False, status=status, sha256=actual, data_dir=data_dir)
+    result = dict(verified.result(data_dir), changed=False)
     if p["verify_only"]:
         module.exit_json(**result)
 
-    marker = os.path.join(data_dir, MARKER)
-    if os.path.exists(data_dir):
-        try:
-            with open(marker, encoding="utf-8") as handle:
-                if handle.read().strip() == actual:
-                    module.exit_json(**result)
-        except OSError:
-            pass
-        module.fail_json(msg=f"{data_dir} exists and is not a restore of {snapshot}; choose a new data directory "
-                             "(the current one is never overwritten)", **result)
+    state = data_dir_state(data_dir, verified.sha256)
+    if state is DataDirState.RESTORED:
+        module.exit_json(**result)
+    if state is DataDirState.OCCUPIED:
+        module.fail_json(msg=occupied_message(data_dir, snapshot), **result)
     if module.check_mode:
         result["changed"] = True
         module.exit_json(**result)
 
-    parent = os.path.dirname(data_dir) or "/"
-    work = os.path.join(parent, TEMP_PREFIX + os.path.basename(data_dir))
-    shutil.rmtree(work, ignore_errors=True)
-    argv = [tool, "snapshot", "restore", snapshot, "--data-dir", work]
-    if p["name"]:
-        argv += ["--name", p["name"]]
-    if p["initial_cluster"]:
-        argv += ["--initial-cluster", p["initial_cluster"], "--initial-cluster-token", p["initial_cluster_token"],
-                 "--initial-advertise-peer-urls", ",".join(p["initial_advertise_peer_urls"])]
-    if p["bump_revision"] > 0:
-        if version < (3, 5):
-            module.warn("etcd 3.4 cannot bump the revision on restore; watchers may see revisions go back")
-        else:
-            argv += ["--bump-revision", str(p["bump_revision"]), "--mark-compacted"]
+    member = Member(name=p["name"], initial_cluster=p["initial_cluster"],
+                    initial_cluster_token=p["initial_cluster_token"],
+                    initial_advertise_peer_urls=tuple(p["initial_advertise_peer_urls"] or ()))
+    argv, warnings = restore_argv(tool, snapshot, work_dir(data_dir), version, member, p["bump_revision"])
+    for warning in warnings:
+        module.warn(warning)
     try:
-        run_tool(argv, f"{os.path.basename(tool)} snapshot restore", 3600)
-        with open(os.path.join(work, MARKER), "w", encoding="utf-8") as handle:
-            handle.write(actual + "\n")
-        os.chmod(work, 0o700)
-        os.rename(work, data_dir)
+        restore(argv, tool, data_dir, verified.sha256)
     except (BackupError, OSError) as exc:
-        shutil.rmtree(work, ignore_errors=True)
         module.fail_json(msg=f"restoring {snapshot} into {data_dir} failed: {exc}", **result)
     result["changed"] = True
     module.exit_json(**result)

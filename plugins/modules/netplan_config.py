@@ -17,7 +17,8 @@ description:
     problem together.
   - Renders one netplan file and validates it with C(netplan generate) in a scratch root that holds the
     host's other netplan files too, so a file netplan would reject never replaces the live one.
-  - Writes it atomically, mode 0600, keeping the previous version next to it (C(<path>.v6kube-previous))
+  - Writes it atomically (a temporary file in the same directory, synced to disk, renamed into place) with
+    O(owner), O(group) and O(mode) (default V(0600)), keeping the previous version next to it (C(<path>.v6kube-previous))
     for the rollback of the P(v6kube.cluster.netplan#role) role; removes that copy when there was no
     previous file.
   - Does not run C(netplan apply); the role applies with an automatic rollback.
@@ -48,6 +49,8 @@ options:
     description: Validate the rendered file with C(netplan generate) in a scratch root before writing it.
     type: bool
     default: true
+extends_documentation_fragment:
+  - ansible.builtin.files
 attributes:
   check_mode:
     support: full
@@ -77,6 +80,7 @@ path:
   description: The managed file.
   returned: always
   type: str
+  sample: /etc/netplan/60-v6kube.yaml
 previous:
   description: Where the previous version was kept, or null when there was none.
   returned: success
@@ -92,6 +96,10 @@ problems:
   returned: failure
   type: list
   elements: str
+rendered:
+  description: The rendered configuration, when C(netplan generate) rejects it.
+  returned: failure
+  type: str
 """
 
 import glob
@@ -101,6 +109,12 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.v6kube.cluster.plugins.module_utils._io import (
+    FileWriteError,
+    read_text,
+    write_atomic,
+    write_file,
+)
 from ansible_collections.v6kube.cluster.plugins.module_utils._netplan import NetplanError, build_config, render
 
 NETPLAN_DIRS = ("lib/netplan", "etc/netplan", "run/netplan")
@@ -137,6 +151,7 @@ def main():
             validate=dict(type="bool", default=True),
         ),
         supports_check_mode=True,
+        add_file_common_args=True,
     )
     path = module.params["path"]
     try:
@@ -152,39 +167,37 @@ def main():
     ]
 
     try:
-        with open(path, encoding="utf-8") as handle:
-            before = handle.read()
-    except FileNotFoundError:
-        before = None
-    changed = before != content
+        before = read_text(path)
+    except FileWriteError as exc:
+        module.fail_json(msg=str(exc), path=path)
+    content_changed = before != content
 
-    if module.params["validate"] and changed:
+    if module.params["validate"] and content_changed:
         rc, output = netplan_generate(module, path, content)
         if rc != 0:
             module.fail_json(msg=f"netplan generate rejects the rendered configuration: {output}", path=path,
                              rendered=content)
 
     previous = path + ".v6kube-previous"
-    if changed and not module.check_mode:
-        directory = os.path.dirname(path)
-        os.makedirs(directory, mode=0o755, exist_ok=True)
-        if before is None:
-            if os.path.exists(previous):
-                os.unlink(previous)
-        else:
-            shutil.copy2(path, previous)
-            os.chmod(previous, 0o600)
-        fd, tmp = tempfile.mkstemp(prefix=".v6kube-netplan.", dir=directory)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(content)
-        os.chmod(tmp, 0o600)
-        module.atomic_move(tmp, path)
-        os.chmod(path, 0o600)  # atomic_move gives a new file the umask's mode
-    keeps_previous = before is not None if changed else os.path.exists(previous)
+    if content_changed and not module.check_mode:
+        try:
+            if before is None:
+                if os.path.exists(previous):
+                    os.unlink(previous)
+            else:
+                write_atomic(previous, before, mode=0o600)
+        except (FileWriteError, OSError) as exc:
+            module.fail_json(msg=f"cannot keep the previous version of {path} in {previous}: {exc}", path=path)
+    attributes = {}
+    changed = write_file(module, path, content, before=before, default_mode=0o600,
+                         diff=attributes if before is not None else None)
+    keeps_previous = before is not None if content_changed else os.path.exists(previous)
 
     result = dict(changed=changed, path=path, previous=previous if keeps_previous else None, gateways=gateways)
     if module._diff:
         result["diff"] = dict(before=before or "", after=content, before_header=path, after_header=path)
+        if attributes:
+            result["diff"] = [result["diff"], dict(attributes, before_header=path, after_header=path)]
     module.exit_json(**result)
 
 

@@ -17,12 +17,16 @@ description:
     so that no file is written that would break C(sysctl --system) at the next boot.
   - Applies the values live, reads them back, and fails when the kernel did not take one; on failure the
     live values already changed are restored and the file is left as it was.
-  - Only then writes the file (a temporary file renamed into place), with a diff.
+  - Only then writes the file (a temporary file in the same directory, synced to disk, renamed into place), with
+    a diff, and applies O(owner), O(group) and O(mode) (default V(0644)).
   - Warns when a file that C(sysctl --system) reads later sets one of the keys to another value.
 options:
   settings:
     description:
-      - Keys and values. Keys use dots (V(net.ipv6.conf.all.forwarding)), or slashes when a part contains dots.
+      - Keys and values. Keys use dots (V(net.ipv6.conf.all.forwarding)), or slashes when a part contains dots
+        (V(net/ipv6/conf/eth0.100/forwarding) for VLAN interface C(eth0.100)).
+      - As in sysctl.d(5), when the first separator is a slash the key is the path under O(proc_root); when it
+        is a dot, dots and slashes are interchanged. The file keeps each key in the form given.
       - Booleans are written as V(1) or V(0). A null value leaves the key out.
     type: dict
     required: true
@@ -38,6 +42,8 @@ options:
     description: Where the kernel exposes its settings.
     type: path
     default: /proc/sys
+extends_documentation_fragment:
+  - ansible.builtin.files
 attributes:
   check_mode:
     support: full
@@ -67,35 +73,45 @@ EXAMPLES = r"""
 
 RETURN = r"""
 settings:
-  description: The settings as written, normalized.
+  description: The settings as written, values normalized, keys in the form given.
   returned: success
   type: dict
   sample: {net.ipv6.conf.all.forwarding: "1"}
 live_changes:
-  description: Keys whose running value changed (or would change in check mode), with old and new value.
-  returned: success
+  description:
+    - Keys whose running value changed (or would change in check mode), with old and new value.
+    - Also returned when the kernel refused a value (the changes made before were undone).
+  returned: success, failure
   type: dict
   sample: {net.ipv6.conf.all.forwarding: {before: "0", after: "1"}}
 file_changed:
-  description: Whether the file was (or would be) rewritten.
+  description: Whether the file was (or would be) rewritten, or its owner, group or mode changed.
   returned: success
   type: bool
+invalid:
+  description: The keys refused because the kernel does not have them, each with the reason and the fix.
+  returned: failure
+  type: list
+  elements: str
+path:
+  description: The file, when writing it failed.
+  returned: failure
+  type: str
 """
 
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.v6kube.cluster.plugins.module_utils._io import FileWriteError, read_text, write_file
 from ansible_collections.v6kube.cluster.plugins.module_utils._sysctl import (
-    MODULE_KEYS,
     SysctlError,
     conflicts,
-    dotted,
     explain_missing,
     key_path,
     later_files,
     normalize_settings,
+    pending_module,
     render,
 )
 
@@ -110,13 +126,6 @@ def write_value(path, value):
         handle.write(value)
 
 
-def pending_module_key(key, proc_root):
-    """True when ``key`` belongs to a kernel module that is not loaded yet."""
-    name = dotted(key)
-    return any(name.startswith(prefix) and not os.path.isdir(key_path(prefix.rstrip("."), proc_root))
-               for prefix in MODULE_KEYS)
-
-
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -126,6 +135,7 @@ def main():
             proc_root=dict(type="path", default="/proc/sys"),
         ),
         supports_check_mode=True,
+        add_file_common_args=True,
     )
     path, proc_root = module.params["path"], module.params["proc_root"]
     try:
@@ -137,7 +147,7 @@ def main():
     missing = []
     for key in settings:
         if not os.path.isfile(key_path(key, proc_root)):
-            if module.check_mode and pending_module_key(key, proc_root):
+            if module.check_mode and pending_module(key, proc_root):
                 continue
             missing.append(explain_missing(key, proc_root))
     if missing:
@@ -152,7 +162,7 @@ def main():
             continue  # module key, check mode
         current = read_value(proc)
         if current != value:
-            live_changes[dotted(key)] = {"before": current, "after": value}
+            live_changes[key] = {"before": current, "after": value}
     if module.params["apply"] and live_changes and not module.check_mode:
         applied = []
         problem = None
@@ -182,36 +192,29 @@ def main():
     if not module.params["apply"]:
         live_changes = {}
 
-    # 3. The persistent file, atomically.
+    # 3. The persistent file, atomically, with the owner, group and mode asked for.
     content = render(settings)
     try:
-        with open(path, encoding="utf-8") as handle:
-            before = handle.read()
-    except FileNotFoundError:
-        before = None
-    file_changed = before != content
-    if file_changed and not module.check_mode:
-        directory = os.path.dirname(path) or "."
-        if not os.path.isdir(directory):
-            os.makedirs(directory, mode=0o755)
-        fd, tmp = tempfile.mkstemp(prefix=".v6kube-sysctl.", dir=directory)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(content)
-        os.chmod(tmp, 0o644)
-        module.atomic_move(tmp, path)
-        os.chmod(path, 0o644)  # atomic_move gives a new file the umask's mode
+        before = read_text(path)
+    except FileWriteError as exc:
+        module.fail_json(msg=str(exc), path=path)
+    attributes = {}
+    file_changed = write_file(module, path, content, before=before, default_mode=0o644,
+                              diff=attributes if before is not None else None)
 
     for warning in conflicts(settings, later_files(path)):
         module.warn(warning)
 
     result = dict(
         changed=file_changed or bool(live_changes),
-        settings={dotted(k): v for k, v in settings.items()},
+        settings=settings,
         live_changes=live_changes,
         file_changed=file_changed,
     )
     if module._diff:
         result["diff"] = dict(before=before or "", after=content, before_header=path, after_header=path)
+        if attributes:
+            result["diff"] = [result["diff"], dict(attributes, before_header=path, after_header=path)]
     module.exit_json(**result)
 
 

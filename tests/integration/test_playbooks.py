@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,83 @@ def test_example_inventory_is_the_documented_one():
     for key in ("v6kube_stack", "v6kube_pod_subnets", "v6kube_service_subnets", "v6kube_node_mask_size_ipv6",
                 "v6kube_host_subnets", "v6kube_lb_subnets", "v6kube_control_plane_endpoint", "v6kube_cluster_domain"):
         assert f"\n{key}:" in text
+
+
+# The command lines the README, the playbook headers and the role READMEs give: `-e key=value` passes the
+# string "true" or "false", and a role must read it as the boolean the operator meant.
+@pytest.fixture()
+def local_inventory(tmp_path: Path) -> Path:
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text(
+        "all:\n"
+        "  children:\n"
+        "    control_plane:\n"
+        "      hosts:\n"
+        "        cp1:\n"
+        "          ansible_connection: local\n"
+        f"          ansible_python_interpreter: {sys.executable}\n"
+        "          v6kube_node_address: '2001:db8:1::10'\n",
+        encoding="utf-8",
+    )
+    return inventory
+
+
+RESTORE_REFUSED = "Restoring etcd replaces the data of the whole cluster with the snapshot's"
+
+
+def test_etcd_restore_goes_ahead_with_the_documented_confirmation(local_inventory, tmp_path):
+    snapshot = tmp_path / "missing" / "etcd-snapshot-20261127T031700Z.db"
+    # --check: past the confirmation the role would stage the snapshot under /var/lib/v6kube on this machine.
+    result = playbook("-i", str(local_inventory), "playbooks/etcd_restore.yml", "--check",
+                      "-e", f"etcd_restore_snapshot={snapshot}", "-e", "etcd_restore_confirm=true")
+    out = result.stdout + result.stderr
+    assert result.returncode != 0, out
+    assert RESTORE_REFUSED not in out, out
+    assert "Copy the snapshot and its metadata to the member" in out, out
+    assert f"Could not find or access '{snapshot}'" in out, out
+
+
+@pytest.mark.parametrize(
+    ("confirm", "refusal"),
+    [
+        (None, RESTORE_REFUSED),
+        ("false", RESTORE_REFUSED),
+        ("no", RESTORE_REFUSED),
+        ("0", RESTORE_REFUSED),
+        # Not a boolean at all: the role's argument spec stops it first.
+        ("maybe", "argument 'etcd_restore_confirm' is of type str and we were unable to convert to bool"),
+    ],
+)
+def test_etcd_restore_is_refused_without_confirmation(local_inventory, tmp_path, confirm, refusal):
+    extra = ["-e", f"etcd_restore_confirm={confirm}"] if confirm is not None else []
+    # --check all the same: if the refusal broke, nothing on this machine may change.
+    result = playbook("-i", str(local_inventory), "playbooks/etcd_restore.yml", "--check",
+                      "-e", f"etcd_restore_snapshot={tmp_path / 'snap.db'}", *extra)
+    out = result.stdout + result.stderr
+    assert result.returncode != 0, out
+    assert refusal in out, out
+    assert "Detect how etcd runs" not in out, out
+
+
+@pytest.mark.parametrize(("flag", "bridge"), [(None, True), ("true", True), ("false", False), ("no", False)])
+def test_sysctl_bridge_netfilter_from_the_command_line(tmp_path, flag, bridge):
+    play = tmp_path / "sysctl_vars.yml"
+    play.write_text(
+        "- hosts: localhost\n"
+        "  connection: local\n"
+        "  gather_facts: false\n"
+        "  vars_files:\n"
+        f"    - {ROOT}/roles/sysctl/defaults/main.yml\n"
+        f"    - {ROOT}/roles/sysctl/vars/main.yml\n"
+        "  tasks:\n"
+        "    - name: Show the settings the role would apply\n"
+        "      ansible.builtin.debug:\n"
+        "        var: __sysctl_effective\n",
+        encoding="utf-8",
+    )
+    extra = ["-e", f"sysctl_bridge_netfilter={flag}"] if flag is not None else []
+    result = playbook("-i", "localhost,", str(play), *extra)
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out
+    assert "net.ipv6.conf.all.forwarding" in out, out
+    assert ("net.bridge.bridge-nf-call-ip6tables" in out) is bridge, out

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 import importlib
+import inspect
 
 import pytest
+import yaml
 from ansible.errors import AnsibleFilterError
 
-FILTERS = ("subnet_nth", "carve", "ip_endpoint", "network_plan", "cert_sans")
+from ansible_collections.v6kube.cluster.plugins.module_utils import _ipv6, _kubeadm, _plan, _sans
+
+FILTERS = ("subnet_nth", "carve", "ip_endpoint", "network_plan", "cert_sans", "kubeadm_config", "kubeadm_redact")
 
 
 def load(name):
@@ -50,17 +55,21 @@ def test_cert_sans_filter():
     [
         ("subnet_nth", ("2001:db8::/32", 64, 2**32), r"^v6kube\.cluster\.subnet_nth: index 4294967296 is out of range"),
         ("subnet_nth", ("2001:db8::1/32", 64, 0), r"^v6kube\.cluster\.subnet_nth: prefix '2001:db8::1/32' has host bits"),
-        ("subnet_nth", ({"a": 1}, 64, 0), r"^v6kube\.cluster\.subnet_nth: prefix must be a CIDR string"),
+        ("subnet_nth", ({"a": 1}, 64, 0), r"^v6kube\.cluster\.subnet_nth: prefix must be a string, got dict"),
         ("carve", ("2001:db8::/64", [{"name": "a", "prefix": 63}]), r"^v6kube\.cluster\.carve: request 'a' asks for /63"),
-        ("carve", ("2001:db8::/64", None), r"^v6kube\.cluster\.carve: requests must be a list"),
+        ("carve", ("2001:db8::/64", None), r"^v6kube\.cluster\.carve: requests is required: The subnets wanted"),
+        ("carve", ("2001:db8::/64", "pods"), r"^v6kube\.cluster\.carve: requests must be a list of dict, got str"),
         ("ip_endpoint", ("2001:db8::1", 99999), r"^v6kube\.cluster\.ip_endpoint: port 99999 is out of range"),
-        ("ip_endpoint", (None, 443), r"^v6kube\.cluster\.ip_endpoint: host must be a non-empty string"),
+        ("ip_endpoint", (None, 443), r"^v6kube\.cluster\.ip_endpoint: host is required: An IP address"),
         ("network_plan", ({"pod_subnets": ["2001:db8:42::/56"], "service_subnets": ["fd00:10::/104"]},),
          r"^v6kube\.cluster\.network_plan: service_subnets\[0\] fd00:10::/104 has 24 host bits; kube-apiserver "
          r"allows at most 20 \(use /108 or longer\)$"),
         ("network_plan", ({"pod_subnets": ["10.0.0.0/16"], "service_subnets": ["fd00:10::/104"]},),
          r"^v6kube\.cluster\.network_plan: the plan has 3 problems:\n  - "),
         ("network_plan", ("not a plan",), r"^v6kube\.cluster\.network_plan: the plan must be a mapping"),
+        ("network_plan", ({"pod_subnets": ["2001:db8:42::/56"], "service_subnets": ["2001:db8:43::/112"],
+                           "lb_subnets": ["2001:db8:44::/64"] * 200},),
+         r"^v6kube\.cluster\.network_plan: the plan has 19900 problems:\n(  - .*\n){50}  - \.\.\. and 19850 more "),
         ("cert_sans", ({"service_subnets": ["x"]},), r"^v6kube\.cluster\.cert_sans: service_subnets\[0\] 'x' has no prefix"),
         ("cert_sans", ([],), r"^v6kube\.cluster\.cert_sans: the input must be a mapping"),
     ],
@@ -68,3 +77,272 @@ def test_cert_sans_filter():
 def test_invalid_input_is_an_ansible_error(name, args, match):
     with pytest.raises(AnsibleFilterError, match=match):
         load(name)(*args)
+
+
+# ---------------------------------------------------------------- hostile input
+# A valid call of each filter; every documented option (and suboption) is then replaced, one at a time, by
+# each hostile value. The filter must either accept it (only where the documented type allows it) or raise
+# AnsibleFilterError naming the option: never another exception.
+PLAN = load("network_plan")({"pod_subnets": ["2001:db8:42::/56"], "service_subnets": ["2001:db8:43::/112"],
+                             "control_plane_endpoint": "[2001:db8:1::100]:6443"})
+KUBEADM = {
+    "kind": "init", "kubernetes_version": "v1.37.2", "plan": PLAN, "node_name": "cp1",
+    "node_addresses": ["2001:db8:1::10"], "sans": ["cp1", "2001:db8:1::10"], "image_repository": "registry.k8s.io",
+    "cri_socket": "unix:///run/containerd/containerd.sock", "cgroup_driver": "systemd", "fail_cgroup_v1": False,
+    "proxy_mode": "nftables", "bind_port": 6443, "token": "abcdef.0123456789abcdef",
+    "ca_cert_hashes": ["sha256:" + "a" * 64], "certificate_key": "f" * 64, "api_server_endpoint": "[2001:db8:1::100]:6443",
+    "etcd_data_dir": "/var/lib/etcd", "etcd_extra_args": {"heartbeat-interval": 250}, "cluster_name": "kubernetes",
+    "certificates_dir": "/etc/kubernetes/pki",
+}
+VALID_CALLS = {
+    "subnet_nth": ("prefix", ("2001:db8::/32", 64, 1), {}),
+    "carve": ("prefix", ("2001:db8::/48", [{"name": "pods", "prefix": 56}]), {"exclude": ["2001:db8::/64"]}),
+    "ip_endpoint": ("host", ("2001:db8::1", 6443), {"scheme": "https"}),
+    "network_plan": ("the plan", ({
+        "stack": "dual", "pod_subnets": ["2001:db8:42::/56", "10.244.0.0/16"],
+        "service_subnets": ["2001:db8:43::/112", "10.96.0.0/16"], "node_mask_size_ipv6": 64,
+        "node_mask_size_ipv4": 24, "node_count": 10, "host_subnets": ["2001:db8:1::/64"],
+        "lb_subnets": ["2001:db8:44::/64"], "control_plane_endpoint": "[2001:db8:1::100]:6443",
+        "cluster_domain": "cluster.local"},), {}),
+    "cert_sans": ("the input", ({
+        "control_plane_endpoint": "[2001:db8:1::100]:6443",
+        "control_plane": [{"name": "cp1", "fqdn": "cp1.example.com", "addresses": ["2001:db8:1::10"]}],
+        "service_subnets": ["2001:db8:43::/112"], "cluster_domain": "cluster.local", "extra": ["api.example.com"]},), {}),
+    "kubeadm_config": ("the input", (KUBEADM,), {}),
+    "kubeadm_config/join": ("the input", (dict(KUBEADM, kind="join_control_plane"),), {}),
+}
+HUGE = 10**5000
+DIGITS = "9" * 5000
+
+
+class Junk:
+    def __repr__(self):
+        raise RuntimeError("no repr")
+
+
+HOSTILE = {"None": None, "huge int": HUGE, "5000 digits": DIGITS, "int keys": {1: "x", None: 2},
+           "nested junk": [[[{}], set()]], "object": Junk(), "float": 1.5, "bytes": b"2001:db8::/32", "true": True}
+
+
+def documented_paths(options):
+    """(path, option, message key) for every option and suboption; list-of-dict options also by element."""
+    for key, option in options.items():
+        yield (key,), option, key
+        if option.get("type") == "list" and option.get("elements") == "dict":
+            yield (key, 0), {"type": "dict", "suboptions": option["suboptions"], "required": True}, key
+            for sub, sub_option in option["suboptions"].items():
+                yield (key, 0, sub), sub_option, sub
+        elif option.get("type") == "dict" and option.get("suboptions"):
+            for sub, sub_option in option["suboptions"].items():
+                for path, opt, word in documented_paths({sub: sub_option}):
+                    yield (key,) + path, opt, word
+
+
+def may_accept(value, option):
+    kind, elements = option.get("type"), option.get("elements")
+    if value is None:
+        return not option.get("required")
+    if value is DIGITS:
+        return kind == "str" or (kind == "list" and elements == "str")
+    if value is True:
+        return kind == "bool"
+    return False
+
+
+def hostile_cases():
+    for call, (label, args, kwargs) in VALID_CALLS.items():
+        name = call.split("/")[0]
+        module = importlib.import_module(f"ansible_collections.v6kube.cluster.plugins.filter.{name}")
+        doc = yaml.safe_load(module.DOCUMENTATION)
+        positional = ["_input"] + [p.strip() for p in doc.get("positional", "").split(",") if p.strip()]
+        for path, option, word in documented_paths(doc["options"]):
+            for what, value in HOSTILE.items():
+                if path[0] == "_input" and len(path) == 1:
+                    word = label
+                yield pytest.param(name, label, args, kwargs, positional, path, option, word, value,
+                                   id=f"{call}-{'.'.join(map(str, path))}-{what}")
+
+
+def replaced(args, kwargs, positional, path, value):
+    args, kwargs = copy.deepcopy(list(args)), copy.deepcopy(kwargs)
+    key, rest = path[0], path[1:]
+    if key in positional and positional.index(key) < len(args):
+        holder, slot = args, positional.index(key)
+    else:
+        holder, slot = kwargs, key
+    if not rest:
+        holder[slot] = value
+        return args, kwargs
+    target = holder[slot]
+    for step in rest[:-1]:
+        target = target[step]
+    target[rest[-1]] = value
+    return args, kwargs
+
+
+@pytest.mark.parametrize(("name", "label", "args", "kwargs", "positional", "path", "option", "word", "value"),
+                         list(hostile_cases()))
+def test_hostile_input_is_an_ansible_error_naming_the_key(name, label, args, kwargs, positional, path, option, word,
+                                                           value):
+    args, kwargs = replaced(args, kwargs, positional, path, value)
+    try:
+        load(name)(*args, **kwargs)
+    except AnsibleFilterError as exc:
+        message = str(exc)
+        assert message.startswith(f"v6kube.cluster.{name}: ")
+        assert word in message, message
+        assert len(message) < 5000
+    else:
+        assert may_accept(value, option), f"{name} accepted {path} = {value!r:.40}"
+
+
+@pytest.mark.parametrize("call", list(VALID_CALLS))
+def test_valid_calls_pass(call):
+    label, args, kwargs = VALID_CALLS[call]
+    assert load(call.split("/")[0])(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+
+
+@pytest.mark.parametrize("name", ["network_plan", "cert_sans", "kubeadm_config"])
+def test_non_string_keys_of_the_input(name):
+    label, args, _kwargs = VALID_CALLS[name]
+    spec = dict(args[0])
+    spec[5] = "x"
+    with pytest.raises(AnsibleFilterError, match=rf"^v6kube\.cluster\.{name}: keys of {label} must be strings, got int 5"):
+        load(name)(spec)
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "kwargs", "match"),
+    [
+        ("carve", ("2001:db8::/48", []), {"bogus": 1}, r"unknown option 'bogus'; known options are exclude, requests"),
+        ("subnet_nth", ("2001:db8::/32", 64, 1, 2), {}, r"takes 2 positional argument\(s\) \(new_prefix, index\)"),
+        ("ip_endpoint", ("::1", 443), {"port": 443}, r"port is given twice"),
+        ("subnet_nth", (), {}, r"prefix is required"),
+    ],
+)
+def test_call_shape(name, args, kwargs, match):
+    with pytest.raises(AnsibleFilterError, match=match):
+        load(name)(*args, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("changes", "match"),
+    [
+        ({"bind_port": 70000}, r"bind_port 70000 is out of range; use 1 to 65535"),
+        ({"bind_port": "64x"}, r"bind_port must be an integer, got str '64x'"),
+        ({"bind_port": "/6443"}, r"bind_port must be an integer, got str '/6443'"),
+        ({"cri_socket": 5}, r"cri_socket must be a string, got int 5"),
+        ({"node_mask_size_ipv6": "1" * 5000}, r"unknown key 'node_mask_size_ipv6'"),
+        ({"fail_cgroup_v1": "maybe"}, r"fail_cgroup_v1 must be true or false, got str 'maybe'"),
+        ({"kind": "reset"}, r"kind 'reset' is not one of init, join_control_plane, join_worker"),
+        ({"proxy_mode": "userspace"}, r"proxy_mode 'userspace' is not one of iptables, nftables, ipvs"),
+        ({"plan": {"families": ["ipv6"]}}, r"plan must be the resolved plan .*primary_family"),
+        ({"etcd_extra_args": {"x": HUGE}}, r"etcd_extra_args must map etcd flag names"),
+    ],
+)
+def test_kubeadm_config_options(changes, match):
+    with pytest.raises(AnsibleFilterError, match=rf"^v6kube\.cluster\.kubeadm_config: {match}"):
+        load("kubeadm_config")(dict(KUBEADM, **changes))
+
+
+@pytest.mark.parametrize(("text", "expected"), [("false", False), ("yes", True), (False, False)])
+def test_kubeadm_config_booleans_written_as_text(text, expected):
+    rendered = load("kubeadm_config")(dict(KUBEADM, fail_cgroup_v1=text))
+    assert f"failCgroupV1: {str(expected).lower()}" in rendered
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "match"),
+    [
+        ("network_plan", ({"pod_subnets": ["2001:db8:42::/56"], "service_subnets": ["2001:db8:43::/112"],
+                           "node_mask_size_ipv6": "1" * 5000},), r"node_mask_size_ipv6 has more than 40 digits"),
+        ("subnet_nth", ("2001:db8::/32", 64, HUGE), r"index is out of range \(an integer of 16610 bits\)"),
+        ("subnet_nth", ("2001:db8::/32", 64, DIGITS), r"index has more than 40 digits"),
+        ("carve", ("2001:db8::/48", [{"name": "a", "prefix": 56, "size": 1}]), r"unknown key 'size' in requests\[0\]"),
+        ("cert_sans", ({"service_subnets": ["2001:db8:43::/112"], "control_plane": [{"name": "cp1", "ip": "::1"}]},),
+         r"unknown key 'ip' in control_plane\[0\]"),
+    ],
+)
+def test_sizes_and_unknown_keys(name, args, match):
+    with pytest.raises(AnsibleFilterError, match=rf"^v6kube\.cluster\.{name}: {match}"):
+        load(name)(*args)
+
+
+def test_argument_problems_are_listed_together_and_capped():
+    with pytest.raises(AnsibleFilterError) as info:
+        load("network_plan")({"pod_subnets": list(range(200)), "service_subnets": [None], "stack": "single"})
+    message = str(info.value)
+    assert message.startswith("v6kube.cluster.network_plan: the input has 202 problems:\n"
+                              "  - stack 'single' is not one of ipv6, dual\n"
+                              "  - pod_subnets[0] must be a string, got int 0\n")
+    assert message.endswith("\n  - ... and 152 more problem(s) not listed (only the first 50 are)")
+
+
+# ---------------------------------------------------------------- docs and core agree
+def documented(name):
+    module = importlib.import_module(f"ansible_collections.v6kube.cluster.plugins.filter.{name}")
+    return yaml.safe_load(module.DOCUMENTATION)
+
+
+@pytest.mark.parametrize(
+    ("name", "core"),
+    [("subnet_nth", _ipv6.subnet_nth), ("carve", _ipv6.carve), ("ip_endpoint", _ipv6.ip_endpoint),
+     ("network_plan", _plan.resolve_plan), ("cert_sans", _sans.cert_sans), ("kubeadm_config", _kubeadm.kubeadm_config)],
+)
+def test_documented_options_are_the_arguments(name, core):
+    doc = documented(name)
+    options = [key for key in doc["options"] if key != "_input"]
+    positional = [p.strip() for p in doc.get("positional", "").split(",") if p.strip()]
+    assert positional == options[:len(positional)]
+    wrapper = inspect.signature(load(name))
+    assert list(wrapper.parameters)[1:] == options
+    assert list(inspect.signature(core).parameters)[1:] == options
+
+
+def spec_of(option):
+    """An option's checks in the form of an argument spec (description and docs-only keys dropped)."""
+    return {key: option[key] for key in ("type", "elements", "required", "default", "choices") if key in option
+            and not (key == "required" and option[key] is False)}
+
+
+def test_network_plan_documents_the_plan_argument_spec():
+    fragment = yaml.safe_load(importlib.import_module(
+        "ansible_collections.v6kube.cluster.plugins.doc_fragments.network_plan").ModuleDocFragment.DOCUMENTATION)
+    documented_filter = documented("network_plan")["options"]["_input"]["suboptions"]
+    for options in (documented_filter, fragment["options"]):
+        assert {key: spec_of(opt) for key, opt in options.items()} == {
+            key: {k: v for k, v in opt.items()} for key, opt in _plan.PLAN_ARGUMENT_SPEC.items()}
+
+
+def test_kubeadm_config_documents_its_keys():
+    options = documented("kubeadm_config")["options"]["_input"]["suboptions"]
+    assert set(options) == _kubeadm.KNOWN_KEYS
+    assert options["kind"]["choices"] == list(_kubeadm.KINDS) and options["kind"]["default"] == _kubeadm.KINDS[0]
+    assert options["proxy_mode"]["choices"] == list(_kubeadm.PROXY_MODES)
+    for key, default in _kubeadm.TEXT_DEFAULTS.items():
+        assert options[key]["type"] == "str"
+        assert options[key].get("default") == default, key
+    assert options["bind_port"] == dict(options["bind_port"], type="int", default=6443)
+
+
+def test_cert_sans_documents_its_keys():
+    options = documented("cert_sans")["options"]["_input"]["suboptions"]
+    assert list(options) == list(_sans.KNOWN_KEYS)
+    assert list(options["control_plane"]["suboptions"]) == list(_sans.MEMBER_KEYS)
+
+
+def test_carve_documents_its_request_keys():
+    assert list(documented("carve")["options"]["requests"]["suboptions"]) == list(_ipv6.REQUEST_KEYS)
+
+
+@pytest.mark.parametrize("name", FILTERS)
+def test_documentation_uses_only_checked_types(name):
+    def walk(options):
+        for option in options.values():
+            assert option.get("type") in ("str", "int", "bool", "list", "dict")
+            assert option.get("elements") in (None, "str", "int", "dict")
+            assert ("suboptions" in option) == (option.get("elements") == "dict" or (
+                option.get("type") == "dict" and "suboptions" in option))
+            walk(option.get("suboptions") or {})
+
+    walk(documented(name)["options"])

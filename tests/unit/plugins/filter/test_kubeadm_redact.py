@@ -14,13 +14,13 @@ def test_a_registered_result_keeps_rc_and_loses_its_secrets():
     assert redact(result) == {"rc": 1, "stdout": ["kubeadm join x --token <redacted>"], "stderr": ["boom <redacted>"]}
 
 
-def test_a_string():
-    assert redact("one\ntwo\nthree", last_lines=2) == {"stdout": ["two", "three"]}
+def test_last_lines():
+    assert redact({"stdout": "one\ntwo\nthree"}, last_lines=2) == {"rc": None, "stdout": ["two", "three"]}
 
 
-@pytest.mark.parametrize(("value", "kwargs", "match"), [(5, {}, "registered result or a string"),
-                                                         ("x", {"last_lines": "3"}, "last_lines"),
-                                                         ("x", {"last_lines": 0}, "last_lines")])
+@pytest.mark.parametrize(("value", "kwargs", "match"), [(5, {}, "the result must be a mapping"),
+                                                         ({}, {"last_lines": "x"}, "last_lines"),
+                                                         ({"stdout": "x"}, {"last_lines": 0}, "last_lines")])
 def test_rejects(value, kwargs, match):
     with pytest.raises(AnsibleFilterError, match=f"kubeadm_redact: .*{match}"):
         redact(value, **kwargs)

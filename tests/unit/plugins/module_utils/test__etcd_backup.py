@@ -103,3 +103,22 @@ def test_probe_names_a_closed_port(tmp_path):
             key=str(tmp_path / "c.key"), dial_timeout=2)
     with pytest.raises(BackupError, match=r"cannot reach etcd at https://\[::1\]:1: Connection refused"):
         probe(c)
+
+
+def test_metadata_write_is_atomic_and_cleans_up(tmp_path):
+    from ansible_collections.v6kube.cluster.plugins.module_utils._etcd_backup import _write_json
+
+    target = tmp_path / "etcd-snapshot-20261127T120000Z.json"
+    _write_json(str(target), {"sha256": "ab"})
+    assert json.loads(target.read_text()) == {"sha256": "ab"}
+    assert oct(target.stat().st_mode & 0o777) == "0o600"
+    with pytest.raises(TypeError):
+        _write_json(str(target), {"sha256": object()})  # not serialisable: fails half-way through the dump
+    assert json.loads(target.read_text()) == {"sha256": "ab"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]
+
+
+def test_snapshot_names_must_match_whole(tmp_path):
+    good = make(tmp_path, 1)
+    (tmp_path / (good.rsplit("/", 1)[1] + "\n")).write_bytes(b"not a snapshot")
+    assert [s["path"] for s in list_snapshots(cfg(tmp_path))] == [good]

@@ -3,14 +3,16 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
 from ansible_collections.v6kube.cluster.plugins.module_utils._ipv6 import (
     AddressError,
     carve,
     ip_endpoint,
+    is_dns_name,
     normalize,
+    parse_address,
     parse_endpoint,
     parse_network,
     special_range,
@@ -176,7 +178,7 @@ def test_carve_never_overlaps_and_stays_inside(args):
         result = carve(prefix, requests, exclude)
     except AddressError as exc:
         assert "no room left" in str(exc)
-        return
+        reject()  # not a pass: Hypothesis fails the test if most examples end here
     nets = [ipaddress.ip_network(v) for v in result.values()]
     for req, net in zip(requests, nets):
         assert net.subnet_of(parent)
@@ -193,8 +195,9 @@ def test_carve_picks_the_lowest_free_block(args):
     prefix, requests, exclude = args
     try:
         result = carve(prefix, requests, exclude)
-    except AddressError:
-        return
+    except AddressError as exc:
+        assert "no room left" in str(exc)
+        reject()
     taken = [ipaddress.ip_network(e) for e in exclude]
     for req in requests:
         net = ipaddress.ip_network(result[req["name"]])
@@ -308,12 +311,45 @@ addresses = st.one_of(
 )
 
 
-@given(addresses)
-def test_normalize_is_idempotent(text):
-    once = normalize(text)
-    assert normalize(once) == once
-    assert once == once.lower()
-    assert ipaddress.ip_address(once) == ipaddress.ip_address(text)
+ports = st.integers(min_value=1, max_value=65535)
+
+
+@given(addresses, ports)
+def test_endpoint_round_trip(text, port):
+    # Our bracketing rules: IPv6 hosts in brackets, IPv4 without; parse_endpoint reads back what ip_endpoint wrote.
+    address = ipaddress.ip_address(text)
+    endpoint = ip_endpoint(text, port)
+    assert endpoint.startswith("[") is (address.version == 6)
+    parsed = parse_endpoint(endpoint)
+    assert parsed.host == address and parsed.port == port and parsed.is_ip
+    assert str(parsed) == endpoint
+    assert ip_endpoint(text, port, "HTTPS") == f"https://{endpoint}"
+
+
+@given(st.integers(min_value=0, max_value=2**128 - 1), ports)
+def test_unbracketed_ipv6_endpoint_is_refused_with_the_fix(value, port):
+    address = str(ipaddress.IPv6Address(value))
+    with pytest.raises(AddressError, match="an IPv6 host must be in brackets") as info:
+        parse_endpoint(f"{address}:{port}")
+    assert str(info.value).endswith(f"did you mean [{address}]:{port}?")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("2001:DB8:0:0:0:0:0:1", "2001:db8::1"), ("2001:db8:0:0::/64", "2001:db8::/64"), ("10.0.0.1", "10.0.0.1")],
+)
+def test_normalize(value, expected):
+    assert normalize(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "match"),
+    [("2001:db8::1/64", r"has host bits set; use the network address 2001:db8::/64"),
+     ("nonsense", r"'nonsense' is not a valid IP address")],
+)
+def test_normalize_rejects(value, match):
+    with pytest.raises(AddressError, match=match):
+        normalize(value)
 
 
 @given(st.integers(min_value=0, max_value=128), st.integers(min_value=0, max_value=2**128 - 1))
@@ -321,3 +357,79 @@ def test_normalize_network_is_idempotent(length, value):
     net = ipaddress.IPv6Network((value >> (128 - length) << (128 - length) if length else 0, length))
     once = normalize(net.exploded.upper())
     assert normalize(once) == once == str(net)
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("[2001:db8::1%eth0]:6443", r"endpoint host '\[2001:db8::1%eth0\]' carries a zone index \(%eth0\).*write 2001:db8::1"),
+        ("[fe80::1%25]:6443", r"carries a zone index"),
+    ],
+)
+def test_parse_endpoint_rejects_zone(text, match):
+    with pytest.raises(AddressError, match=match):
+        parse_endpoint(text)
+
+
+@pytest.mark.parametrize("text", ["fe80::1%eth0", "[fe80::1%eth0]", "2001:db8::1%1"])
+def test_parse_address_rejects_zone(text):
+    with pytest.raises(AddressError, match=r"node_addresses\[0\] .* carries a zone index"):
+        parse_address(text, "node_addresses[0]")
+
+
+@pytest.mark.parametrize("name", ["api\n", "api.example.com\n", "api.example\n.com", "*.example.com\n"])
+def test_dns_names_reject_a_newline(name):
+    assert not is_dns_name(name, wildcard=True)
+
+
+def first_fit(prefix, requests, exclude):
+    """carve's documented semantics, the slow way: try every aligned block in order."""
+    parent = ipaddress.ip_network(prefix)
+    taken = [ipaddress.ip_network(e) for e in exclude]
+    out = {}
+    for req in requests:
+        for candidate in parent.subnets(new_prefix=req["prefix"]):
+            if not any(candidate.overlaps(t) for t in taken):
+                out[req["name"]] = str(candidate)
+                taken.append(candidate)
+                break
+        else:
+            return None
+    return out
+
+
+@given(
+    parent_len=st.integers(min_value=112, max_value=120),
+    extras=st.lists(st.integers(min_value=0, max_value=8), max_size=40),
+    excluded=st.lists(st.tuples(st.integers(min_value=0, max_value=16), st.integers(min_value=0, max_value=2**16)),
+                      max_size=8),
+)
+@settings(max_examples=300, deadline=None)
+def test_carve_agrees_with_first_fit(parent_len, extras, excluded):
+    prefix = f"2001:db8::/{parent_len}"
+    requests = [{"name": f"r{i}", "prefix": parent_len + e} for i, e in enumerate(extras)]
+    lengths = [min(128, parent_len + e) for e, _index in excluded]
+    exclude = [str(subnet_nth(prefix, n, i % (1 << (n - parent_len)))) for n, (_e, i) in zip(lengths, excluded)]
+    expected = first_fit(prefix, requests, exclude)
+    if expected is None:
+        with pytest.raises(AddressError, match="no room left"):
+            carve(prefix, requests, exclude)
+    else:
+        assert carve(prefix, requests, exclude) == expected
+
+
+def test_carve_thousands_of_requests_around_thousands_of_exclusions():
+    # Every other /64 of a /48 is excluded; 3,000 /64s, 300 /60s and 3 /56s fill the gaps in order.
+    exclude = [f"2001:db8:40:{2 * i:x}::/64" for i in range(16384)]
+    requests = ([{"name": f"n{i}", "prefix": 64} for i in range(3000)]
+                + [{"name": f"m{i}", "prefix": 60} for i in range(300)]
+                + [{"name": f"p{i}", "prefix": 56} for i in range(3)])
+    result = carve("2001:db8:40::/48", requests, exclude)
+    assert result["n0"] == "2001:db8:40:1::/64"
+    assert result["n2999"] == f"2001:db8:40:{2 * 2999 + 1:x}::/64"
+    assert result["m0"] == "2001:db8:40:8000::/60"
+    assert result["m299"] == f"2001:db8:40:{0x8000 + 299 * 16:x}::/60"
+    assert result["p0"] == "2001:db8:40:9300::/56" and result["p2"] == "2001:db8:40:9500::/56"
+    with pytest.raises(AddressError, match=r"no room left in 2001:db8:40::/48 for request 'x' \(/49\) after "
+                                           r"3303 allocation\(s\) and 16384 exclusion\(s\)"):
+        carve("2001:db8:40::/48", requests + [{"name": "x", "prefix": 49}], exclude)

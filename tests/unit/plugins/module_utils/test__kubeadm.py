@@ -112,3 +112,43 @@ def test_redact_removes_tokens_and_keys_and_keeps_the_tail():
                    "error: could not reach the API"]
     with pytest.raises(AddressError, match="string"):
         redact(5)
+
+
+@pytest.mark.parametrize(
+    ("spec", "match"),
+    [
+        (dict(BASE, kubernetes_version="v1.37.2\n"), r"kubernetes_version 'v1.37.2\\n' is not a version"),
+        (dict(BASE, node_name="cp1\n"), r"node_name 'cp1\\n' is not a valid lowercase DNS name"),
+        (dict(BASE, token="abcdef.0123456789abcdef\n"), r"token is malformed"),
+        (dict(BASE, certificate_key="f" * 64 + "\n"), r"certificate_key is malformed"),
+        (dict(JOIN, token="abcdef.0123456789abcdef\n"), r"token is malformed"),
+        (dict(JOIN, ca_cert_hashes=["sha256:" + "a" * 64 + "\n"]), r"ca_cert_hashes\[0\] is malformed"),
+        (dict(JOIN, kind="join_control_plane", certificate_key="f" * 64 + "\n"), r"certificate_key is malformed"),
+        (dict(BASE, node_addresses=["fe80::10%eth0"]), r"node_addresses\[0\] 'fe80::10%eth0' carries a zone index"),
+        (dict(JOIN, api_server_endpoint="[2001:db8:1::100%eth0]:6443"), r"api_server_endpoint host .* carries a zone"),
+    ],
+)
+def test_rejects_trailing_newlines_and_zones(spec, match):
+    with pytest.raises(AddressError, match=match):
+        kubeadm_config(spec)
+
+
+@pytest.mark.parametrize(
+    ("changes", "match"),
+    [
+        ({"bind_port": 70000}, r"^bind_port 70000 is out of range; use 1 to 65535$"),
+        ({"bind_port": "64x"}, r"^bind_port must be an integer, got str '64x'$"),
+        ({"bind_port": "1" * 5000}, r"^bind_port has 5000 digits; at most 40 are accepted$"),
+        ({"cri_socket": 5}, r"^cri_socket must be a string, got int 5$"),
+        ({"image_repository": ["registry.k8s.io"]}, r"^image_repository must be a string, got list of 1 item\(s\)$"),
+        ({"fail_cgroup_v1": "false"}, r"^fail_cgroup_v1 must be true or false, got str 'false'$"),
+        ({"plan": {"families": ["ipv6"]}}, r"^plan must be the resolved plan .*; primary_family, kubeadm_pod_subnet"),
+        ({"plan": dict(PLAN, families=["ipx"])}, r"^plan must be the resolved plan: its families must list ipv6"),
+        ({"kubernetes_version": 1.37}, r"^kubernetes_version must be a version like v1.37.2, got float$"),
+        ({"etcd_extra_args": {"quota-backend-bytes": 10**5000}}, r"^etcd_extra_args must map etcd flag names"),
+        ({7: "x"}, r"^the input's keys must be strings, got int 7$"),
+    ],
+)
+def test_rejects_option_types_naming_the_key(changes, match):
+    with pytest.raises(AddressError, match=match):
+        kubeadm_config({**BASE, **changes})

@@ -113,3 +113,16 @@ def test_all_problems_reported_together():
 def test_unknown_stack_and_renderer():
     with pytest.raises(NetplanError, match=r"netplan_stack 'ipv4' is not supported.*netplan_renderer 'ifupdown'"):
         build_config(one(), stack="ipv4", renderer="ifupdown")
+
+
+@pytest.mark.parametrize(
+    ("interfaces", "match"),
+    [
+        ([dict(GOOD, name="eth0\n")], r"name 'eth0\\n' is not an interface name"),
+        (one(match_mac="52:54:00:12:34:56\n"), r"match_mac '52:54:00:12:34:56\\n' is not a MAC address"),
+        (one(gateway="fe80::1%eth0"), r"carries a zone index"),
+    ],
+)
+def test_rejects_trailing_newlines_and_zones(interfaces, match):
+    with pytest.raises(NetplanError, match=match):
+        build_config(interfaces)

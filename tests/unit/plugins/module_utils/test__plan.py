@@ -1,8 +1,19 @@
 from __future__ import annotations
 
-import pytest
+import ipaddress
 
-from ansible_collections.v6kube.cluster.plugins.module_utils._plan import PlanError, plan_table, resolve_plan
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ansible_collections.v6kube.cluster.plugins.module_utils._ipv6 import overlap_detail
+from ansible_collections.v6kube.cluster.plugins.module_utils._plan import (
+    MAX_PROBLEMS,
+    MAX_SUBNETS,
+    PlanError,
+    plan_table,
+    resolve_plan,
+)
 
 V6 = {"pod_subnets": ["2001:db8:42::/56"], "service_subnets": ["2001:db8:43::/112"]}
 DUAL = {
@@ -231,3 +242,92 @@ def test_plan_table_lists_every_range():
                      "certSANs (2)"):
         assert expected in text
     assert text.splitlines()[1].split() == ["range", "family", "subnet", "size", "and", "use"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "match"),
+    [
+        ({"cluster_domain": "cluster.local\n"}, r"cluster_domain 'cluster.local\\n' is not a valid lowercase DNS name"),
+        ({"cluster_domain": "cluster\n.local"}, r"cluster_domain .* is not a valid lowercase DNS name"),
+        ({"control_plane_endpoint": "api.example\n.com:6443"}, r"control_plane_endpoint host .* nor a valid DNS name"),
+        ({"control_plane_endpoint": "[2001:db8:1::100%eth0]:6443"},
+         r"control_plane_endpoint host .* carries a zone index \(%eth0\)"),
+    ],
+)
+def test_rejects_trailing_newlines_and_zones(changes, match):
+    with pytest.raises(PlanError, match=match):
+        resolve_plan(plan(**changes))
+
+
+@pytest.mark.parametrize("count", [200, 10_000])
+def test_identical_ranges_are_counted_not_all_listed(count):
+    # Every pair overlaps: count * (count - 1) / 2 problems, of which only the first MAX_PROBLEMS are worded.
+    with pytest.raises(PlanError) as info:
+        resolve_plan(plan(lb_subnets=["2001:db8:44::/64"] * count))
+    pairs = count * (count - 1) // 2
+    assert info.value.total == pairs
+    assert len(info.value.problems) == MAX_PROBLEMS + 1
+    assert info.value.problems[0] == (
+        "lb_subnets[0] 2001:db8:44::/64 overlaps lb_subnets[1] 2001:db8:44::/64 (they are the same range); "
+        "pod, service, host and load-balancer ranges must not overlap"
+    )
+    assert info.value.problems[-1] == (
+        f"... and {pairs - MAX_PROBLEMS} more problem(s) not listed (only the first {MAX_PROBLEMS} are); "
+        "fix these and validate again"
+    )
+
+
+def test_nested_host_subnets_stay_allowed_at_scale():
+    hosts = ["2001:db8:1::/48"] * 5000 + [f"2001:db8:1:{i:x}::/64" for i in range(5000)]
+    assert len(resolve_plan(plan(host_subnets=hosts))["host_subnets"]) == 10_000
+
+
+def test_other_problems_are_capped_too():
+    with pytest.raises(PlanError) as info:
+        resolve_plan(plan(lb_subnets=["2001:db8:44::1/64"] * 300))
+    assert info.value.total == 300
+    assert info.value.problems[-1].startswith(f"... and {300 - MAX_PROBLEMS} more problem(s) not listed")
+
+
+@pytest.mark.parametrize("key", ["pod_subnets", "service_subnets", "host_subnets", "lb_subnets"])
+def test_list_lengths_are_bounded(key):
+    with pytest.raises(PlanError, match=rf"^{key} has {MAX_SUBNETS + 1} entries; at most {MAX_SUBNETS} are accepted"):
+        resolve_plan(plan(**{key: ["2001:db8:44::/64"] * (MAX_SUBNETS + 1)}))
+
+
+def pairwise_overlaps(spec):
+    """The overlap problems as a pairwise comparison words them, in input order."""
+    subnets = [(key, i, ipaddress.ip_network(c)) for key in ("pod_subnets", "service_subnets", "host_subnets",
+                                                              "lb_subnets") for i, c in enumerate(spec.get(key, []))]
+    out = []
+    for n, (ka, ia, a) in enumerate(subnets):
+        for kb, ib, b in subnets[n + 1:]:
+            if a.version == b.version and a.overlaps(b) and not (ka == kb == "host_subnets"):
+                out.append(f"{ka}[{ia}] {a} overlaps {kb}[{ib}] {b} ({overlap_detail(a, b)}); "
+                           "pod, service, host and load-balancer ranges must not overlap")
+    return out
+
+
+small_nets = st.one_of(
+    st.tuples(st.integers(56, 64), st.integers(0, 7)).map(
+        lambda t: str(ipaddress.IPv6Network(((0x2001_0db8_0044 << 80) + (t[1] << (128 - t[0])), t[0])))),
+    st.tuples(st.integers(22, 26), st.integers(0, 3)).map(
+        lambda t: str(ipaddress.IPv4Network(((10 << 24) + (t[1] << (32 - t[0])), t[0])))),
+)
+
+
+@given(hosts=st.lists(small_nets, max_size=8), lbs=st.lists(small_nets, max_size=8))
+@settings(max_examples=300, deadline=None)
+def test_overlaps_match_a_pairwise_comparison(hosts, lbs):
+    spec = dual(pod_subnets=["2001:db8:42::/56", "10.244.0.0/16"], host_subnets=hosts, lb_subnets=lbs)
+    expected = pairwise_overlaps(spec)
+    try:
+        resolve_plan(spec)
+    except PlanError as exc:
+        found = [p for p in exc.problems if p.endswith("ranges must not overlap")]
+        if exc.total <= MAX_PROBLEMS:
+            assert found == expected
+        else:
+            assert set(found) <= set(expected)
+    else:
+        assert expected == []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+import yaml
+
 from ansible_collections.v6kube.cluster.plugins.modules import netplan_config
 
 IFACES = [{"name": "eth0", "addresses": ["2001:db8:1::10/64"], "gateway": "2001:db8:1::1"}]
@@ -46,3 +48,63 @@ def test_bad_input_writes_nothing(run_module, tmp_path):
     result = run_module(netplan_config.main, a)
     assert result["failed"] and "not on-link" in result["msg"]
     assert not os.path.exists(a["path"])
+
+
+def test_mode_argument_is_applied(run_module, tmp_path):
+    a = dict(args(tmp_path), mode="0640")
+    result = run_module(netplan_config.main, a)
+    assert result["changed"] and os.stat(a["path"]).st_mode & 0o777 == 0o640
+    assert not run_module(netplan_config.main, a)["changed"]
+    assert run_module(netplan_config.main, args(tmp_path))["changed"]  # back to the default 0600
+    assert os.stat(a["path"]).st_mode & 0o777 == 0o600
+
+
+def test_previous_version_is_private(run_module, tmp_path):
+    a = dict(args(tmp_path), mode="0644")
+    run_module(netplan_config.main, a)
+    run_module(netplan_config.main, dict(args(tmp_path, [dict(IFACES[0], mtu=9000)]), mode="0644"))
+    assert os.stat(a["path"] + ".v6kube-previous").st_mode & 0o777 == 0o600
+
+
+def test_write_failure_is_a_clean_message_and_leaves_no_temporary_file(run_module, tmp_path, monkeypatch):
+    a = args(tmp_path)
+
+    def atomic_move(self, src, dest, *rest, **kwargs):
+        raise OSError(28, "No space left on device", dest)
+
+    monkeypatch.setattr(netplan_config.AnsibleModule, "atomic_move", atomic_move)
+    result = run_module(netplan_config.main, a)
+    assert result["failed"] and result["path"] == a["path"]
+    assert result["msg"] == f"cannot write {a['path']}: No space left on device ({a['path']})"
+    assert os.listdir(os.path.dirname(a["path"])) == []
+
+
+def test_documentation_parses():
+    for text in (netplan_config.DOCUMENTATION, netplan_config.EXAMPLES, netplan_config.RETURN):
+        assert yaml.safe_load(text)
+
+
+def test_return_documentation_matches_the_result(run_module, tmp_path, return_documented):
+    a = args(tmp_path)
+    return_documented(netplan_config.RETURN, run_module(netplan_config.main, a, check_mode=True), "check mode")
+    return_documented(netplan_config.RETURN, run_module(netplan_config.main, a, diff=True))
+    bad = args(tmp_path, [{"name": "eth0", "addresses": ["10.0.0.1/24"]}])
+    return_documented(netplan_config.RETURN, run_module(netplan_config.main, bad), "failure")
+
+
+def test_rejected_by_netplan_generate(run_module, tmp_path, monkeypatch):
+    # What netplan generate says reaches the operator together with the rendered file.
+    monkeypatch.setattr(netplan_config, "netplan_generate", lambda module, path, content: (1, "Error in network "
+                                                                                              "definition: bad"))
+    a = dict(args(tmp_path), validate=True)
+    result = run_module(netplan_config.main, a)
+    assert result["failed"]
+    assert result["msg"] == "netplan generate rejects the rendered configuration: Error in network definition: bad"
+    assert "2001:db8:1::10/64" in result["rendered"]
+    assert not os.path.exists(a["path"])
+
+
+def test_return_documents_the_netplan_generate_failure(run_module, tmp_path, monkeypatch, return_documented):
+    monkeypatch.setattr(netplan_config, "netplan_generate", lambda module, path, content: (1, "bad"))
+    result = run_module(netplan_config.main, dict(args(tmp_path), validate=True))
+    return_documented(netplan_config.RETURN, result, "failure")

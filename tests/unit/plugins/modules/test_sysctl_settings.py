@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+import yaml
 
 from ansible_collections.v6kube.cluster.plugins.modules import sysctl_settings
 
@@ -13,7 +14,7 @@ from ansible_collections.v6kube.cluster.plugins.modules import sysctl_settings
 def proc(tmp_path):
     root = tmp_path / "proc"
     for key, value in {"net/ipv6/conf/all/forwarding": "0", "net/ipv6/conf/all/accept_ra": "1",
-                       "net/ipv6/conf/default/accept_ra": "1"}.items():
+                       "net/ipv6/conf/default/accept_ra": "1", "net/ipv6/conf/eth0.100/forwarding": "0"}.items():
         path = root / key
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(value + "\n")
@@ -25,7 +26,7 @@ def args(proc, tmp_path, **settings):
 
 
 def live(proc, key):
-    return (proc / key.replace(".", "/")).read_text().strip()
+    return (proc / (key if "/" in key else key.replace(".", "/"))).read_text().strip()
 
 
 def test_applies_verifies_and_persists(run_module, proc, tmp_path):
@@ -83,3 +84,84 @@ def test_apply_false_only_writes_the_file(run_module, proc, tmp_path):
     assert result["changed"] and result["live_changes"] == {}
     assert live(proc, "net.ipv6.conf.all.forwarding") == "0"
     assert os.path.exists(a["path"])
+
+
+def test_vlan_interface_key_in_slash_form(run_module, proc, tmp_path):
+    # eth0.100 holds a dot: the key is given with slashes and must reach net/ipv6/conf/eth0.100/forwarding.
+    key = "net/ipv6/conf/eth0.100/forwarding"
+    a = args(proc, tmp_path, **{key: 1})
+    result = run_module(sysctl_settings.main, a)
+    assert not result["failed"] and result["changed"], result
+    assert result["settings"] == {key: "1"}
+    assert result["live_changes"] == {key: {"before": "0", "after": "1"}}
+    assert live(proc, key) == "1"
+    assert f"{key} = 1" in open(a["path"], encoding="utf-8").read().splitlines()
+    assert not run_module(sysctl_settings.main, a)["changed"]
+
+
+def test_vlan_interface_key_in_dot_form(run_module, proc, tmp_path):
+    # sysctl.d(5): after a dot as first separator, a slash stands for a dot in a name.
+    key = "net.ipv6.conf.eth0/100.forwarding"
+    a = args(proc, tmp_path, **{key: 1})
+    result = run_module(sysctl_settings.main, a)
+    assert not result["failed"], result
+    assert result["live_changes"] == {key: {"before": "0", "after": "1"}}
+    assert live(proc, "net/ipv6/conf/eth0.100/forwarding") == "1"
+    assert f"{key} = 1" in open(a["path"], encoding="utf-8").read().splitlines()
+
+
+def test_mode_argument_is_applied_and_reported(run_module, proc, tmp_path):
+    a = dict(args(proc, tmp_path, **{"net.ipv6.conf.all.forwarding": 1}), apply=False)
+    run_module(sysctl_settings.main, a)
+    assert os.stat(a["path"]).st_mode & 0o777 == 0o644
+    again = run_module(sysctl_settings.main, dict(a, mode="0600"), diff=True)
+    assert again["changed"] and again["file_changed"]
+    assert os.stat(a["path"]).st_mode & 0o777 == 0o600
+    content, attributes = again["diff"]
+    assert content["before"] == content["after"]
+    assert attributes["before"]["mode"] == "0644" and attributes["after"]["mode"] == "0600"
+    assert not run_module(sysctl_settings.main, dict(a, mode="0600"))["changed"]
+
+
+def test_mode_change_in_check_mode_changes_nothing(run_module, proc, tmp_path):
+    a = dict(args(proc, tmp_path, **{"net.ipv6.conf.all.forwarding": 1}), apply=False)
+    run_module(sysctl_settings.main, a)
+    result = run_module(sysctl_settings.main, dict(a, mode="0600"), check_mode=True)
+    assert result["changed"] and os.stat(a["path"]).st_mode & 0o777 == 0o644
+
+
+def test_write_failure_is_a_clean_message_and_leaves_no_temporary_file(run_module, proc, tmp_path, monkeypatch):
+    a = dict(args(proc, tmp_path, **{"net.ipv6.conf.all.forwarding": 1}), apply=False)
+    run_module(sysctl_settings.main, a)
+    before = open(a["path"], encoding="utf-8").read()
+
+    def atomic_move(self, src, dest, *rest, **kwargs):
+        raise OSError(30, "Read-only file system", dest)
+
+    monkeypatch.setattr(sysctl_settings.AnsibleModule, "atomic_move", atomic_move)
+    result = run_module(sysctl_settings.main, dict(a, settings={"net.ipv6.conf.all.forwarding": 0}))
+    assert result["failed"]
+    assert result["msg"] == f"cannot write {a['path']}: Read-only file system ({a['path']})"
+    assert open(a["path"], encoding="utf-8").read() == before
+    assert os.listdir(os.path.dirname(a["path"])) == ["90-v6kube.conf"]
+
+
+def test_unusable_directory_is_a_clean_message(run_module, proc, tmp_path):
+    (tmp_path / "sysctl.d").write_text("")  # a file where the directory should be
+    result = run_module(sysctl_settings.main, dict(args(proc, tmp_path, **{"net.ipv6.conf.all.forwarding": 1}),
+                                                   apply=False))
+    assert result["failed"] and result["msg"].startswith(f"cannot write {tmp_path}/sysctl.d/90-v6kube.conf: ")
+
+
+def test_documentation_parses():
+    for text in (sysctl_settings.DOCUMENTATION, sysctl_settings.EXAMPLES, sysctl_settings.RETURN):
+        assert yaml.safe_load(text)
+
+
+def test_return_documentation_matches_the_result(run_module, proc, tmp_path, return_documented):
+    a = args(proc, tmp_path, **{"net.ipv6.conf.all.forwarding": 1})
+    return_documented(sysctl_settings.RETURN, run_module(sysctl_settings.main, a, diff=True))
+    return_documented(sysctl_settings.RETURN, run_module(sysctl_settings.main, a, check_mode=True), "check mode")
+    refused = run_module(sysctl_settings.main, args(proc, tmp_path, **{"net.ipv6.conf.all.nope": 1}))
+    assert refused["failed"] and refused["invalid"]
+    return_documented(sysctl_settings.RETURN, refused, "failure")

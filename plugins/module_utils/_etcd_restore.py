@@ -1,0 +1,157 @@
+# Copyright: v6kube.cluster contributors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
+"""etcd snapshot restore for one member: verify the snapshot, then restore it into a new data directory.
+
+The core of the ``v6kube.cluster.etcd_snapshot_restore`` module, free of Ansible imports. A snapshot is trusted
+when its sha256 matches the expected one (given, or read from the ``.json`` metadata written next to it by
+``etcd_snapshot``) and the status tool of the etcd version reads it. The restore runs into a temporary directory
+next to the target, which is renamed into place only when the tool succeeded and the marker naming the snapshot
+is written; an existing data directory is never touched, and one holding a restore of the same snapshot counts
+as done.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+from ansible_collections.v6kube.cluster.plugins.module_utils._etcd_backup import (
+    TEMP_PREFIX,
+    BackupError,
+    run_tool,
+    sha256_file,
+    snapshot_status,
+    status_tool,
+)
+from ansible_collections.v6kube.cluster.plugins.module_utils._io import write_atomic
+
+MARKER = ".v6kube-restored-from"
+RESTORE_TIMEOUT = 3600
+NO_BUMP_WARNING = "etcd 3.4 cannot bump the revision on restore; watchers may see revisions go back"
+
+RunTool = Callable[[list[str], str, int], str]
+
+
+@dataclass(frozen=True)
+class Member:
+    """Who the restored member is in the new cluster (all optional: a bare restore keeps etcd's defaults)."""
+
+    name: str | None = None
+    initial_cluster: str | None = None
+    initial_cluster_token: str = "etcd-cluster"
+    initial_advertise_peer_urls: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class Verified:
+    sha256: str
+    status: dict[str, Any]
+
+    def result(self, data_dir: str) -> dict[str, Any]:
+        """The module's result keys (its RETURN documentation)."""
+        return {"status": self.status, "sha256": self.sha256, "data_dir": data_dir}
+
+
+class DataDirState(enum.Enum):
+    ABSENT = "absent"  # free: the restore can go there
+    RESTORED = "restored"  # holds a restore of this very snapshot: nothing to do
+    OCCUPIED = "occupied"  # anything else: never overwritten
+
+
+def tool_for(version: tuple[int, int], etcdutl: str, etcdctl: str) -> str:
+    """etcdutl from 3.5 on (3.6 removed ``etcdctl snapshot restore``), etcdctl for 3.4."""
+    return status_tool({"etcdutl": etcdutl, "etcdctl": etcdctl}, version)
+
+
+def metadata_path(snapshot: str) -> str:
+    """The ``.json`` metadata that etcd_snapshot writes next to a snapshot."""
+    return snapshot[:-3] + ".json" if snapshot.endswith(".db") else snapshot + ".json"
+
+
+def expected_sha256(snapshot: str, given: str | None) -> str:
+    """The sha256 to check ``snapshot`` against: ``given``, else the metadata's."""
+    if given:
+        return given.lower()
+    try:
+        with open(metadata_path(snapshot), encoding="utf-8") as handle:
+            found = json.load(handle).get("sha256")
+    except (OSError, ValueError, AttributeError):
+        found = None
+    if not found or not isinstance(found, str):
+        raise BackupError(f"no sha256 to check {snapshot} against: give sha256, or keep the .json metadata "
+                          "written with the snapshot next to it")
+    return found.lower()
+
+
+def verify(snapshot: str, expected: str | None, tool: str) -> Verified:
+    """Check the snapshot's existence, sha256 and status; raise BackupError naming what is wrong."""
+    if not os.path.isfile(snapshot):
+        raise BackupError(f"the snapshot {snapshot} does not exist")
+    wanted = expected_sha256(snapshot, expected)
+    actual = sha256_file(snapshot)
+    if actual != wanted:
+        raise BackupError(f"{snapshot} has sha256 {actual}, expected {expected or wanted}: the file is damaged or "
+                          "not the snapshot you meant")
+    return Verified(sha256=actual, status=snapshot_status(snapshot, tool))
+
+
+def data_dir_state(data_dir: str, sha256: str) -> DataDirState:
+    if not os.path.exists(data_dir):
+        return DataDirState.ABSENT
+    try:
+        with open(os.path.join(data_dir, MARKER), encoding="utf-8") as handle:
+            if handle.read().strip() == sha256:
+                return DataDirState.RESTORED
+    except OSError:
+        pass
+    return DataDirState.OCCUPIED
+
+
+def occupied_message(data_dir: str, snapshot: str) -> str:
+    return (f"{data_dir} exists and is not a restore of {snapshot}; choose a new data directory "
+            "(the current one is never overwritten)")
+
+
+def work_dir(data_dir: str) -> str:
+    """The temporary directory the restore runs into, next to ``data_dir`` (a rename does not cross mounts)."""
+    return os.path.join(os.path.dirname(data_dir) or "/", TEMP_PREFIX + os.path.basename(data_dir))
+
+
+def restore_argv(tool: str, snapshot: str, target: str, version: tuple[int, int], member: Member,
+                 bump_revision: int) -> tuple[list[str], list[str]]:
+    """The restore command line, and warnings for what this etcd version cannot do."""
+    argv = [tool, "snapshot", "restore", snapshot, "--data-dir", target]
+    warnings = []
+    if member.name:
+        argv += ["--name", member.name]
+    if member.initial_cluster:
+        argv += ["--initial-cluster", member.initial_cluster, "--initial-cluster-token",
+                 member.initial_cluster_token, "--initial-advertise-peer-urls",
+                 ",".join(member.initial_advertise_peer_urls)]
+    if bump_revision > 0:
+        if version < (3, 5):
+            warnings.append(NO_BUMP_WARNING)
+        else:
+            argv += ["--bump-revision", str(bump_revision), "--mark-compacted"]
+    return argv, warnings
+
+
+def restore(argv: list[str], tool: str, data_dir: str, sha256: str, run: RunTool = run_tool) -> None:
+    """Run ``argv`` (from restore_argv, with work_dir(data_dir) as target), mark the result with ``sha256`` and
+    rename it to ``data_dir``. On failure nothing is left behind and BackupError/OSError is raised."""
+    work = work_dir(data_dir)
+    shutil.rmtree(work, ignore_errors=True)
+    try:
+        run(argv, f"{os.path.basename(tool)} snapshot restore", RESTORE_TIMEOUT)
+        if not os.path.isdir(work):
+            raise BackupError(f"{os.path.basename(tool)} snapshot restore reported success but wrote no {work}")
+        write_atomic(os.path.join(work, MARKER), sha256 + "\n", mode=0o600)
+        os.chmod(work, 0o700)
+        os.rename(work, data_dir)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
