@@ -22,6 +22,7 @@ from typing import Any, Callable, Sequence
 from ansible_collections.v6kube.cluster.plugins.module_utils._etcd_backup import (
     TEMP_PREFIX,
     BackupError,
+    metadata_path,
     run_tool,
     sha256_file,
     snapshot_status,
@@ -65,11 +66,6 @@ class DataDirState(enum.Enum):
 def tool_for(version: tuple[int, int], etcdutl: str, etcdctl: str) -> str:
     """etcdutl from 3.5 on (3.6 removed ``etcdctl snapshot restore``), etcdctl for 3.4."""
     return status_tool({"etcdutl": etcdutl, "etcdctl": etcdctl}, version)
-
-
-def metadata_path(snapshot: str) -> str:
-    """The ``.json`` metadata that etcd_snapshot writes next to a snapshot."""
-    return snapshot[:-3] + ".json" if snapshot.endswith(".db") else snapshot + ".json"
 
 
 def expected_sha256(snapshot: str, given: str | None) -> str:
