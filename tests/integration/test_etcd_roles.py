@@ -162,6 +162,7 @@ case "$1 $2" in
   "snapshot status") echo '{"hash": 1, "revision": 5, "totalKey": 3, "totalSize": 100, "version": "3.6.0"}' ;;
   "snapshot restore")
     [ "$RESTORE" = fail ] && { echo "Error: restore failed on purpose" >&2; exit 1; }
+    [ -n "$RESTORE_ARGS" ] && echo "$@" > "$RESTORE_ARGS"
     while [ "$1" != --data-dir ]; do shift; done
     mkdir -p "$2/member/snap" ;;
   *) exit 2 ;;
@@ -255,9 +256,12 @@ def test_restore_points_the_manifest_at_the_new_data_and_cleans_up(tmp_path):
     etcdctl.chmod(0o755)
     member = restore_setup(tmp_path, str(etcdctl))
     manifests, hold, originals = member["manifests"], member["hold"], member["originals"]
-    result = playbook(*member["args"], env={"RESTORE": "ok"})
+    result = playbook(*member["args"], env={"RESTORE": "ok", "RESTORE_ARGS": str(tmp_path / "restore-args")})
     out = result.stdout + result.stderr
     assert result.returncode == 0, out
+    restore_args = (tmp_path / "restore-args").read_text(encoding="utf-8").split()
+    assert restore_args[restore_args.index("--initial-cluster") + 1] == "cp1=https://[::1]:2380"
+    assert restore_args[restore_args.index("--name") + 1] == "cp1"
     assert sorted(p.name for p in manifests.iterdir()) == sorted(originals)
     assert (manifests / "etcd.yaml").read_text(encoding="utf-8") == ETCD_MANIFEST.replace(
         "/var/lib/etcd", member["data_dir"])
