@@ -149,6 +149,54 @@ def check_member(members: Sequence[Mapping[str, Any]], name: str, peer_urls: Seq
                            f"advertises {', '.join(peer_urls)}; they must be the same")
 
 
+# ------------------------------------------------------------------ the etcd static pod's data directory
+DATA_DIR_FLAG_RE = re.compile(r"""(?P<lead>\s*-\s+(?P<q>["']?))--data-dir=(?P<dir>[^\s"']+)(?P=q)\s*""")
+PATH_LINE_RE = re.compile(r"""(?P<lead>\s*(?:-\s+)?(?P<key>path|mountPath):\s+(?P<q>["']?))(?P<dir>[^\s"'#]+)"""
+                          r"""(?P=q)(?P<tail>\s*(?:#.*)?)""")
+
+
+class ManifestError(ValueError):
+    """The etcd manifest does not have the shape kubeadm writes; the message says what is missing."""
+
+
+def manifest_data_dir(text: str, where: str = "the etcd manifest") -> str:
+    """The value of the one ``--data-dir=`` flag in the etcd static pod's command."""
+    found = [m.group("dir") for m in map(DATA_DIR_FLAG_RE.fullmatch, text.splitlines()) if m]
+    if len(found) != 1:
+        raise ManifestError(f"{where} has {len(found) or 'no'} '- --data-dir=...' command line(s); expected "
+                            "exactly one, as kubeadm writes it")
+    return found[0]
+
+
+def set_manifest_data_dir(text: str, data_dir: str, where: str = "the etcd manifest") -> tuple[str, str]:
+    """``text`` with etcd's data directory moved to ``data_dir``: the ``--data-dir`` flag, and every hostPath
+    ``path`` and ``mountPath`` that named the old directory. Returns (new text, old directory); the text is
+    unchanged when it already points there."""
+    if not data_dir.startswith("/") or any(ch.isspace() or ch in "\"'#" for ch in data_dir):
+        raise ManifestError(f"the new data directory {data_dir!r} must be an absolute path without spaces, quotes "
+                            "or '#'")
+    old = manifest_data_dir(text, where)
+    if old == data_dir:
+        return text, old
+    lines = text.splitlines(keepends=True)
+    host_paths = 0
+    for index, line in enumerate(lines):
+        body = line.rstrip("\r\n")
+        end = line[len(body):]
+        flag = DATA_DIR_FLAG_RE.fullmatch(body)
+        if flag:
+            lines[index] = f"{flag.group('lead')}--data-dir={data_dir}{flag.group('q')}{end}"
+            continue
+        entry = PATH_LINE_RE.fullmatch(body)
+        if entry and entry.group("dir") == old:
+            host_paths += entry.group("key") == "path"
+            lines[index] = f"{entry.group('lead')}{data_dir}{entry.group('q')}{entry.group('tail')}{end}"
+    if not host_paths:
+        raise ManifestError(f"{where} has no hostPath volume with path {old} (the --data-dir); etcd would not see "
+                            "the restored data")
+    return "".join(lines), old
+
+
 @dataclass(frozen=True)
 class Verified:
     sha256: str

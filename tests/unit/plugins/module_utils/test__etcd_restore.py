@@ -16,18 +16,21 @@ from ansible_collections.v6kube.cluster.plugins.module_utils._etcd_restore impor
     NO_BUMP_WARNING,
     ClusterError,
     DataDirState,
+    ManifestError,
     Member,
     Verified,
     check_member,
     data_dir_state,
     expected_sha256,
     initial_cluster,
+    manifest_data_dir,
     metadata_path,
     occupied_message,
     parse_initial_cluster,
     restore,
     restore_argv,
     tool_for,
+    set_manifest_data_dir,
     verify,
     work_dir,
 )
@@ -241,3 +244,85 @@ def test_check_member():
     with pytest.raises(ClusterError, match=r"initial_advertise_peer_urls 'https://2001:db8:1::20:2380' has an IPv6"):
         check_member(MEMBERS, "cp2", ["https://2001:db8:1::20:2380"])
 
+
+# ------------------------------------------------------------------ the etcd static pod manifest
+KUBEADM_ETCD = """apiVersion: v1
+kind: Pod
+metadata:
+  annotations:
+    kubeadm.kubernetes.io/etcd.advertise-client-urls: https://[2001:db8:1::10]:2379
+  name: etcd
+spec:
+  containers:
+  - command:
+    - etcd
+    - --advertise-client-urls=https://[2001:db8:1::10]:2379
+    - --data-dir=/var/lib/etcd
+    - --name=cp1
+    - --snapshot-count=10000
+    image: registry.k8s.io/etcd:3.7.0-0
+    name: etcd
+    volumeMounts:
+    - mountPath: /var/lib/etcd
+      name: etcd-data
+    - mountPath: /etc/kubernetes/pki/etcd
+      name: etcd-certs
+  volumes:
+  - hostPath:
+      path: /etc/kubernetes/pki/etcd
+      type: DirectoryOrCreate
+    name: etcd-certs
+  - hostPath:
+      path: /var/lib/etcd
+      type: DirectoryOrCreate
+    name: etcd-data
+"""
+NEW = "/var/lib/etcd-restored-16a0eeb0791b"
+
+
+def test_manifest_data_dir():
+    assert manifest_data_dir(KUBEADM_ETCD) == "/var/lib/etcd"
+    assert manifest_data_dir("    - '--data-dir=/d'\n") == "/d"
+
+
+@pytest.mark.parametrize(("text", "match"), [
+    (KUBEADM_ETCD.replace("    - --data-dir=/var/lib/etcd\n", ""), r"^/m/etcd.yaml has no '- --data-dir=...' command"),
+    (KUBEADM_ETCD.replace("    - --name=cp1", "    - --data-dir=/other"), r"has 2 '- --data-dir=...' command line"),
+])
+def test_manifest_data_dir_needs_exactly_one_flag(text, match):
+    with pytest.raises(ManifestError, match=match):
+        manifest_data_dir(text, "/m/etcd.yaml")
+
+
+def test_set_manifest_data_dir_moves_flag_mount_and_host_path():
+    text, old = set_manifest_data_dir(KUBEADM_ETCD, NEW)
+    assert old == "/var/lib/etcd"
+    assert text == KUBEADM_ETCD.replace("/var/lib/etcd\n", NEW + "\n")
+    assert text.count(NEW) == 3 and "path: /etc/kubernetes/pki/etcd" in text
+    assert set_manifest_data_dir(text, NEW) == (text, NEW)  # idempotent
+
+
+def test_set_manifest_data_dir_leaves_longer_paths_and_keeps_quotes_and_line_ends():
+    text = ("    - \"--data-dir=/var/lib/etcd\"\r\n"
+            "    - --wal-dir=/var/lib/etcd/wal\r\n"
+            "    - mountPath: '/var/lib/etcd'  # data\r\n"
+            "    - mountPath: /var/lib/etcd-old\r\n"
+            "      path: \"/var/lib/etcd\"\r\n")
+    new, _ = set_manifest_data_dir(text, "/data/etcd")
+    assert new == ("    - \"--data-dir=/data/etcd\"\r\n"
+                   "    - --wal-dir=/var/lib/etcd/wal\r\n"
+                   "    - mountPath: '/data/etcd'  # data\r\n"
+                   "    - mountPath: /var/lib/etcd-old\r\n"
+                   "      path: \"/data/etcd\"\r\n")
+
+
+def test_set_manifest_data_dir_needs_the_host_path_volume():
+    text = KUBEADM_ETCD.replace("      path: /var/lib/etcd\n", "      path: /srv/etcd\n")
+    with pytest.raises(ManifestError, match=r"^/m/etcd.yaml has no hostPath volume with path /var/lib/etcd"):
+        set_manifest_data_dir(text, NEW, "/m/etcd.yaml")
+
+
+@pytest.mark.parametrize("data_dir", ["relative/etcd", "/var/lib/etcd new", "/var/lib/'etcd", "/a#b"])
+def test_set_manifest_data_dir_rejects_unusable_directories(data_dir):
+    with pytest.raises(ManifestError, match=r"must be an absolute path without spaces, quotes or '#'"):
+        set_manifest_data_dir(KUBEADM_ETCD, data_dir)
