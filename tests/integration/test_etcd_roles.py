@@ -267,3 +267,28 @@ def test_restore_points_the_manifest_at_the_new_data_and_cleans_up(tmp_path):
         "/var/lib/etcd", member["data_dir"])
     assert mode(manifests / "etcd.yaml") == 0o600
     assert list(hold.iterdir()) == []  # no copy of the original left behind
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the role makes its directories owned by root")
+@pytest.mark.parametrize("name", ["etcd-snapshot-20261127T031700Z.db", "cp1-before-upgrade"])
+def test_restore_copies_the_snapshot_with_its_metadata(tmp_path, name):
+    # From the controller, with the checksum from the metadata written next to the snapshot: x.db -> x.json,
+    # any other name + .json (as etcd_snapshot_restore reads it on the node).
+    etcdctl = tmp_path / "etcdctl"
+    etcdctl.write_text(FAKE_ETCDCTL_HEALTHY, encoding="utf-8")
+    etcdctl.chmod(0o755)
+    member = restore_setup(tmp_path, str(etcdctl))
+    controller = tmp_path / "controller"
+    controller.mkdir()
+    (controller / name).write_bytes(b"snapshot")
+    meta = name[:-3] + ".json" if name.endswith(".db") else name + ".json"
+    (controller / meta).write_text(json.dumps({"sha256": hashlib.sha256(b"snapshot").hexdigest()}), encoding="utf-8")
+    extra = Path(member["args"][-1][1:])
+    values = json.loads(extra.read_text(encoding="utf-8"))
+    values.update(etcd_restore_snapshot=str(controller / name), etcd_restore_snapshot_on_node=False,
+                  etcd_restore_sha256="")
+    extra.write_text(json.dumps(values), encoding="utf-8")
+    result = playbook(*member["args"], env={"RESTORE": "ok"})
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out
+    assert sorted(p.name for p in (tmp_path / "stage").iterdir()) == sorted([name, meta])
