@@ -63,10 +63,10 @@ def peer_url_problem(url: str) -> str | None:
         return "is empty"
     if "," in url or any(ch.isspace() for ch in url):
         return "holds a comma or a space"
-    scheme, _, rest = url.partition("://")
+    scheme, rest = url.split("://", 1) if "://" in url else ("", url)
     netloc = rest.split("/", 1)[0]
     if not netloc.startswith("[") and netloc.count(":") > 1:
-        address, _, port_text = netloc.rpartition(":")
+        address, port_text = netloc.rsplit(":", 1)
         if not port_text.isdigit():
             address, port_text = netloc, "2380"
         return f"has an IPv6 address without brackets; write {scheme or 'https'}://[{address}]:{port_text}"

@@ -308,7 +308,8 @@ def test_set_manifest_data_dir_leaves_longer_paths_and_keeps_quotes_and_line_end
             "    - mountPath: '/var/lib/etcd'  # data\r\n"
             "    - mountPath: /var/lib/etcd-old\r\n"
             "      path: \"/var/lib/etcd\"\r\n")
-    new, _ = set_manifest_data_dir(text, "/data/etcd")
+    new, old = set_manifest_data_dir(text, "/data/etcd")
+    assert old == "/var/lib/etcd"
     assert new == ("    - \"--data-dir=/data/etcd\"\r\n"
                    "    - --wal-dir=/var/lib/etcd/wal\r\n"
                    "    - mountPath: '/data/etcd'  # data\r\n"
