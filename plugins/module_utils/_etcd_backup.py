@@ -9,8 +9,10 @@ program its systemd timer (or cron job) runs (``roles/etcd_backup/files/etcd_bac
 A backup is trusted only when every step passed: the snapshot is written under a temporary name in the backup
 directory (mode 0600 from the start), checked with the status tool of the etcd version (``etcdutl`` for 3.5 and
 later, ``etcdctl`` for 3.4) and by a trial restore that verifies etcd's integrity hash, checksummed, and only then
-renamed to its dated name next to a metadata file. On any failure the temporary files are removed and older
-snapshots are not touched.
+renamed to its dated name: its metadata file first, then the snapshot, so that a snapshot never appears
+without the metadata that makes it count as verified. On any failure the temporary files are removed and older
+snapshots are not touched. Taking a snapshot and applying retention both happen under the backup directory's
+lock, so a prune never sees another backup half-way through.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import http.client
 import json
 import os
 import re
+import shlex
 import shutil
 import socket
 import ssl
@@ -54,6 +57,14 @@ DEFAULTS: dict[str, Any] = {
 
 class BackupError(RuntimeError):
     """A backup step failed; the message says which and why."""
+
+
+def metadata_path(snapshot: str) -> str:
+    """The ``.json`` metadata written next to a snapshot: ``x.db`` -> ``x.json``, any other name + ``.json``.
+
+    The one place this name is derived (etcd_snapshot, the scheduled program, retention, the remote copy and
+    etcd_snapshot_restore all use it)."""
+    return snapshot[:-3] + ".json" if snapshot.endswith(".db") else snapshot + ".json"
 
 
 def config_from(values: dict[str, Any]) -> dict[str, Any]:
@@ -215,7 +226,7 @@ def list_snapshots(cfg: dict[str, Any]) -> list[dict[str, Any]]:
         path = os.path.join(cfg["backup_dir"], name)
         meta: dict[str, Any] = {}
         try:
-            with open(path[:-3] + ".json", encoding="utf-8") as handle:
+            with open(metadata_path(path), encoding="utf-8") as handle:
                 meta = json.load(handle)
         except (OSError, ValueError):
             pass
@@ -227,7 +238,10 @@ def list_snapshots(cfg: dict[str, Any]) -> list[dict[str, Any]]:
 
 def prune(cfg: dict[str, Any], now: datetime.datetime) -> list[str]:
     """Apply retention: keep the newest keep_count verified snapshots, none older than keep_days, and never
-    the newest verified one. Unverified snapshots (no complete metadata) are removed."""
+    the newest verified one. Unverified snapshots (no complete metadata) are removed.
+
+    Call it with the backup directory's lock held (``backup`` does): a snapshot being written is not yet
+    visible, but retention must not run between two backups' renames either."""
     snapshots = list_snapshots(cfg)
     verified = [s for s in snapshots if s["verified"]]
     keep = {s["path"] for s in verified[-int(cfg["keep_count"]):]
@@ -238,7 +252,7 @@ def prune(cfg: dict[str, Any], now: datetime.datetime) -> list[str]:
     for snap in snapshots:
         if snap["path"] in keep:
             continue
-        for path in (snap["path"], snap["path"][:-3] + ".json"):
+        for path in (snap["path"], metadata_path(snap["path"])):
             try:
                 os.unlink(path)
             except FileNotFoundError:
@@ -264,7 +278,9 @@ def copy_remote(cfg: dict[str, Any], path: str, sha256: str) -> str:
     timeout = cfg["command_timeout"]
 
     def ssh(*command: str, what: str) -> str:
-        return run_tool(["ssh", *options, "-p", port, ssh_target, *command], what, timeout)
+        # ssh hands the remote shell one string: quote every word, and create nothing readable by others.
+        line = "umask 077 && " + " ".join(shlex.quote(word) for word in command)
+        return run_tool(["ssh", *options, "-p", port, ssh_target, line], what, timeout)
 
     def scp(source: str, dest: str, what: str) -> None:
         run_tool(["scp", "-q", *options, "-P", port, source, f"{scp_target}:{dest}"], what, timeout)
@@ -272,15 +288,16 @@ def copy_remote(cfg: dict[str, Any], path: str, sha256: str) -> str:
     directory = remote["path"].rstrip("/")
     name = os.path.basename(path)
     incoming = f"{directory}/{TEMP_PREFIX}{name}"
-    ssh("mkdir", "-p", "-m", "0700", directory, what=f"creating {directory} on {host}")
+    meta_name = os.path.basename(metadata_path(path))
+    ssh("mkdir", "-p", "-m", "0700", "--", directory, what=f"creating {directory} on {host}")
     scp(path, incoming, what=f"copying {name} to {host}")
-    out = ssh("sha256sum", incoming, what=f"checksumming {name} on {host}").split()
+    out = ssh("sha256sum", "--", incoming, what=f"checksumming {name} on {host}").split()
     if not out or out[0] != sha256:
-        ssh("rm", "-f", incoming, what=f"removing the bad copy on {host}")
+        ssh("rm", "-f", "--", incoming, what=f"removing the bad copy on {host}")
         raise BackupError(f"the copy of {name} on {host} has sha256 {out[0] if out else 'none'}, expected {sha256}")
-    scp(path[:-3] + ".json", f"{directory}/{name[:-3]}.json", what=f"copying the metadata of {name} to {host}")
-    ssh("chmod", "0600", incoming, f"{directory}/{name[:-3]}.json", what=f"protecting the copy on {host}")
-    ssh("mv", "-f", incoming, f"{directory}/{name}", what=f"renaming the copy on {host}")
+    scp(metadata_path(path), f"{directory}/{meta_name}", what=f"copying the metadata of {name} to {host}")
+    ssh("chmod", "0600", "--", incoming, f"{directory}/{meta_name}", what=f"protecting the copy on {host}")
+    ssh("mv", "-f", "--", incoming, f"{directory}/{name}", what=f"renaming the copy on {host}")
     return f"{host}:{directory}/{name}"
 
 
@@ -306,11 +323,11 @@ def backup(cfg: dict[str, Any], now: datetime.datetime | None = None) -> dict[st
                 raise BackupError(f"another backup is running in {directory}") from exc
             _remove_stale_temporaries(directory)
             result = _take(cfg, now, tool, versions)
+            result["removed"] = prune(cfg, now)
         finally:
             lock.close()
     finally:
         os.umask(old_umask)
-    result["removed"] = prune(cfg, now)
     result["copied_to"] = None
     if cfg.get("remote"):
         result["copied_to"] = copy_remote(cfg, result["path"], result["sha256"])
@@ -346,19 +363,23 @@ def _take(cfg: dict[str, Any], now: datetime.datetime, tool: str, versions: dict
         if cfg["verify_restore"]:
             trial_restore(temp, tool, cfg["scratch_dir"] or directory, cfg["command_timeout"])
         meta = snapshot_metadata(cfg, final, now, versions, status, tool, os.path.getsize(temp), sha256_file(temp))
-        meta_temp = temp[:-3] + ".json"
+        meta_temp = metadata_path(temp)
         _write_json(meta_temp, meta)
+        # Metadata first: a snapshot without it counts as unverified, and retention removes those.
+        os.rename(meta_temp, metadata_path(final))
         os.rename(temp, final)
-        os.rename(meta_temp, final[:-3] + ".json")
         _fsync_dir(directory)
     except BaseException:
-        for leftover in (temp, temp + ".part", temp[:-3] + ".json"):
+        leftovers = [temp, temp + ".part", metadata_path(temp)]
+        if not os.path.exists(final):
+            leftovers.append(metadata_path(final))  # renamed, but its snapshot never was
+        for leftover in leftovers:
             try:
                 os.unlink(leftover)
             except FileNotFoundError:
                 pass
         raise
-    return dict(meta, path=final, metadata=final[:-3] + ".json")
+    return dict(meta, path=final, metadata=metadata_path(final))
 
 
 def snapshot_metadata(cfg: dict[str, Any], final: str, now: datetime.datetime, versions: dict[str, str],

@@ -16,11 +16,13 @@ description:
     answering, CA that does not verify the server, client certificate the server rejects).
   - Runs C(etcdctl snapshot save) into a temporary file in the backup directory (mode 0700; the snapshot 0600),
     verifies it with the status tool of the etcd version (C(etcdutl) for 3.5 and later, C(etcdctl) for 3.4) and
-    by a trial restore that checks etcd's integrity hash, computes its sha256, and only then renames it to
-    C(<prefix>-<UTC timestamp>.db) next to a C(.json) metadata file (revision, key count, hash, size, sha256).
+    by a trial restore that checks etcd's integrity hash, computes its sha256, and only then renames its C(.json)
+    metadata file (revision, key count, hash, size, sha256) and then the snapshot itself,
+    C(<prefix>-<UTC timestamp>.db), into place.
   - On any failure no partial file remains and older snapshots are untouched.
-  - Applies retention by count and by age, never removing the newest verified snapshot, and optionally copies
-    the snapshot to a backup host over SSH, checking the sha256 there.
+  - Applies retention by count and by age under the same lock as the snapshot, never removing the newest verified
+    snapshot, and optionally copies the snapshot to a backup host over SSH (commands quoted, under umask 077),
+    checking the sha256 there.
   - The same code runs from the systemd timer or cron job that the P(v6kube.cluster.etcd_backup#role) role
     installs.
 options:

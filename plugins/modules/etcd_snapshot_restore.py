@@ -36,8 +36,27 @@ options:
     description: This member's name.
     type: str
   initial_cluster:
-    description: All members as V(name=https://[addr]:2380,...).
+    description:
+      - All members as V(name=https://[addr]:2380,...).
+      - Checked like O(members); mutually exclusive with it.
     type: str
+  members:
+    description:
+      - All members of the restored cluster; the module builds etcd's C(--initial-cluster) from them.
+      - Names must be unique, non-empty and without spaces, C(,) or C(=); peer URLs must be
+        C(https://host:port) (or C(http://)) with an IPv6 address in brackets. O(name) must be one of them, with
+        its peer URL in O(initial_advertise_peer_urls).
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: The member's name.
+        type: str
+        required: true
+      peer_url:
+        description: The member's peer URL, for example V(https://[2001:db8:1::10]:2380).
+        type: str
+        required: true
   initial_cluster_token:
     description: Token of the restored cluster.
     type: str
@@ -85,8 +104,10 @@ EXAMPLES = r"""
     snapshot: /var/backups/etcd/etcd-snapshot-20261127T030000Z.db
     data_dir: /var/lib/etcd-restored
     name: cp1
-    initial_cluster: >-
-      cp1=https://[2001:db8:1::10]:2380,cp2=https://[2001:db8:1::20]:2380,cp3=https://[2001:db8:1::30]:2380
+    members:
+      - {name: cp1, peer_url: "https://[2001:db8:1::10]:2380"}
+      - {name: cp2, peer_url: "https://[2001:db8:1::20]:2380"}
+      - {name: cp3, peer_url: "https://[2001:db8:1::30]:2380"}
     initial_advertise_peer_urls: ["https://[2001:db8:1::10]:2380"]
     etcd_version: "3.7"
 """
@@ -110,10 +131,14 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.v6kube.cluster.plugins.module_utils._etcd_backup import BackupError, minor_version
 from ansible_collections.v6kube.cluster.plugins.module_utils._etcd_restore import (
+    ClusterError,
     DataDirState,
     Member,
+    check_member,
+    initial_cluster,
     data_dir_state,
     occupied_message,
+    parse_initial_cluster,
     restore,
     restore_argv,
     tool_for,
@@ -130,6 +155,10 @@ def main():
             data_dir=dict(type="path", required=True),
             name=dict(type="str"),
             initial_cluster=dict(type="str"),
+            members=dict(type="list", elements="dict", options=dict(
+                name=dict(type="str", required=True),
+                peer_url=dict(type="str", required=True),
+            )),
             initial_cluster_token=dict(type="str", default="etcd-cluster", no_log=False),
             initial_advertise_peer_urls=dict(type="list", elements="str"),
             bump_revision=dict(type="int", default=1000000000),
@@ -138,10 +167,20 @@ def main():
             etcd_version=dict(type="str", required=True),
             verify_only=dict(type="bool", default=False),
         ),
-        required_by={"initial_cluster": ("name", "initial_advertise_peer_urls")},
+        required_by={"initial_cluster": ("name", "initial_advertise_peer_urls"),
+                     "members": ("name", "initial_advertise_peer_urls")},
+        mutually_exclusive=[("initial_cluster", "members")],
         supports_check_mode=True,
     )
     p = module.params
+    cluster = None
+    if p["members"] is not None or p["initial_cluster"] is not None:
+        try:
+            members = p["members"] if p["members"] is not None else parse_initial_cluster(p["initial_cluster"])
+            cluster = initial_cluster(members)
+            check_member(members, p["name"], p["initial_advertise_peer_urls"])
+        except ClusterError as exc:
+            module.fail_json(msg=f"the restored cluster's members are wrong: {exc}")
     for tool in ("etcdctl", "etcdutl"):
         found = module.get_bin_path(p[tool], opt_dirs=["/usr/local/bin"])
         if found:
@@ -167,7 +206,7 @@ def main():
         result["changed"] = True
         module.exit_json(**result)
 
-    member = Member(name=p["name"], initial_cluster=p["initial_cluster"],
+    member = Member(name=p["name"], initial_cluster=cluster,
                     initial_cluster_token=p["initial_cluster_token"],
                     initial_advertise_peer_urls=tuple(p["initial_advertise_peer_urls"] or ()))
     argv, warnings = restore_argv(tool, snapshot, work_dir(data_dir), version, member, p["bump_revision"])

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import datetime
+import fcntl
 import json
+import os
 
 import pytest
 
@@ -122,3 +124,132 @@ def test_snapshot_names_must_match_whole(tmp_path):
     good = make(tmp_path, 1)
     (tmp_path / (good.rsplit("/", 1)[1] + "\n")).write_bytes(b"not a snapshot")
     assert [s["path"] for s in list_snapshots(cfg(tmp_path))] == [good]
+
+
+# ------------------------------------------------------------------ taking a snapshot: order and lock
+from ansible_collections.v6kube.cluster.plugins.module_utils import _etcd_backup as core  # noqa: E402
+
+
+@pytest.fixture()
+def fake_tools(monkeypatch):
+    """etcdctl snapshot save writes a file; status and the trial restore pass: enough for _take and backup."""
+
+    def run_tool(argv, what, timeout):
+        if argv[1:3] == ["snapshot", "save"]:
+            with open(argv[3], "wb") as handle:
+                handle.write(b"snapshot data")
+        return ""
+
+    monkeypatch.setattr(core, "run_tool", run_tool)
+    monkeypatch.setattr(core, "snapshot_status",
+                        lambda path, tool, timeout=600: {"revision": 5, "totalKey": 3, "hash": 1, "totalSize": 13})
+    monkeypatch.setattr(core, "probe", lambda cfg: {"etcdserver": "3.7.0", "etcdcluster": "3.7.0"})
+
+
+@pytest.mark.parametrize(
+    ("snapshot", "meta"),
+    [("/b/etcd-snapshot-20261127T031700Z.db", "/b/etcd-snapshot-20261127T031700Z.json"), ("/b/snap", "/b/snap.json")],
+)
+def test_metadata_path(snapshot, meta):
+    assert core.metadata_path(snapshot) == meta
+
+
+def test_a_prune_between_the_renames_keeps_the_new_snapshot(tmp_path, monkeypatch, fake_tools):
+    # Another backup's retention (the timer and an on-demand run) may look at the directory at any moment: the
+    # new snapshot must never be visible without the metadata that makes it count as verified.
+    real_rename = os.rename
+    pruned = []
+
+    def rename_then_prune(src, dest):
+        real_rename(src, dest)
+        pruned.extend(prune(cfg(tmp_path, keep_count=1), NOW))
+
+    monkeypatch.setattr(core.os, "rename", rename_then_prune)
+    result = core._take(cfg(tmp_path, verify_restore=False), NOW, "etcdutl", {"etcdserver": "3.7.0"})
+    monkeypatch.setattr(core.os, "rename", real_rename)
+    assert pruned == []
+    assert os.path.isfile(result["path"]) and os.path.isfile(result["metadata"])
+    assert [s["path"] for s in list_snapshots(cfg(tmp_path)) if s["verified"]] == [result["path"]]
+
+
+def test_a_failed_snapshot_rename_leaves_no_orphan_metadata(tmp_path, monkeypatch, fake_tools):
+    real_rename = os.rename
+
+    def fail_on_the_snapshot(src, dest):
+        if dest.endswith(".db"):
+            raise OSError(28, "No space left on device")
+        real_rename(src, dest)
+
+    monkeypatch.setattr(core.os, "rename", fail_on_the_snapshot)
+    with pytest.raises(OSError, match="No space left"):
+        core._take(cfg(tmp_path, verify_restore=False), NOW, "etcdutl", {"etcdserver": "3.7.0"})
+    monkeypatch.setattr(core.os, "rename", real_rename)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_retention_runs_under_the_backup_lock(tmp_path, monkeypatch, fake_tools):
+    seen = []
+
+    def prune_checking_the_lock(config, now):
+        with open(tmp_path / ".lock", "w", encoding="utf-8") as other:
+            try:
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                seen.append("locked")
+            else:
+                seen.append("free")
+        return []
+
+    monkeypatch.setattr(core, "prune", prune_checking_the_lock)
+    result = core.backup(cfg(tmp_path, verify_restore=False), NOW)
+    assert seen == ["locked"]
+    assert result["removed"] == [] and os.path.isfile(result["path"])
+
+
+def test_backup_prunes_older_snapshots(tmp_path, fake_tools):
+    old = [make(tmp_path, days) for days in (3, 2)]
+    result = core.backup(cfg(tmp_path, verify_restore=False, keep_count=2), NOW)
+    assert result["removed"] == old[:1]
+    assert [s["path"] for s in list_snapshots(cfg(tmp_path))] == [old[1], result["path"]]
+
+
+# ------------------------------------------------------------------ the copy on a backup host
+def test_remote_commands_are_quoted_and_private(tmp_path, monkeypatch):
+    calls = []
+    snapshot = tmp_path / "etcd-snapshot-20261127T120000Z.db"
+    snapshot.write_bytes(b"x")
+    (tmp_path / "etcd-snapshot-20261127T120000Z.json").write_text("{}")
+
+    def run_tool(argv, what, timeout):
+        calls.append(argv)
+        return "abc  file\n" if "sha256sum" in argv[-1] else ""
+
+    monkeypatch.setattr(core, "run_tool", run_tool)
+    c = cfg(tmp_path, remote={"host": "2001:db8:9::5", "user": "backup", "path": "/srv/etcd backups/cp1; rm -rf x/"})
+    copied = core.copy_remote(c, str(snapshot), "abc")
+    assert copied == "2001:db8:9::5:/srv/etcd backups/cp1; rm -rf x/etcd-snapshot-20261127T120000Z.db"
+    remote_lines = [argv[-1] for argv in calls if argv[0] == "ssh"]
+    assert remote_lines[0] == "umask 077 && mkdir -p -m 0700 -- '/srv/etcd backups/cp1; rm -rf x'"
+    assert all(line.startswith("umask 077 && ") for line in remote_lines)
+    assert "mv -f -- '/srv/etcd backups/cp1; rm -rf x/.inprogress-etcd-snapshot-20261127T120000Z.db'" \
+        in remote_lines[-1]
+    scp_metadata = [argv for argv in calls if argv[0] == "scp"][1]
+    assert scp_metadata[-2:] == [str(tmp_path / "etcd-snapshot-20261127T120000Z.json"),
+                                 "backup@[2001:db8:9::5]:/srv/etcd backups/cp1; rm -rf x/"
+                                 "etcd-snapshot-20261127T120000Z.json"]
+
+
+def test_a_bad_remote_copy_is_removed(tmp_path, monkeypatch):
+    calls = []
+    snapshot = tmp_path / "etcd-snapshot-20261127T120000Z.db"
+    snapshot.write_bytes(b"x")
+
+    def run_tool(argv, what, timeout):
+        calls.append(argv)
+        return "bad  file\n" if "sha256sum" in argv[-1] else ""
+
+    monkeypatch.setattr(core, "run_tool", run_tool)
+    c = cfg(tmp_path, remote={"host": "backup.example", "path": "/srv/etcd"})
+    with pytest.raises(BackupError, match="has sha256 bad, expected abc"):
+        core.copy_remote(c, str(snapshot), "abc")
+    assert calls[-1][-1] == "umask 077 && rm -f -- /srv/etcd/.inprogress-etcd-snapshot-20261127T120000Z.db"

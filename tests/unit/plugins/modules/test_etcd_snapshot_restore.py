@@ -100,3 +100,53 @@ def test_return_documentation_matches_the_result_keys(return_documented):
     # A successful run needs etcd; its result is built by Verified.result (plus changed).
     result = dict(Verified(sha256=SHA, status={"revision": 1}).result("/var/lib/etcd-restored"), changed=True)
     return_documented(etcd_snapshot_restore.RETURN, result)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"members": [{"name": "cp1", "peer_url": "https://2001:db8:1::10:2380"}]},
+         "members[0] (cp1) peer_url 'https://2001:db8:1::10:2380' has an IPv6 address without brackets; write "
+         "https://[2001:db8:1::10]:2380"),
+        ({"initial_cluster": "cp1=https://2001:db8:1::10:2380"}, "has an IPv6 address without brackets"),
+        ({"members": [{"name": "cp2", "peer_url": "https://[2001:db8:1::20]:2380"}]},
+         "member 'cp1' is not in the initial cluster (cp2); add it, or fix its name"),
+        ({"members": [{"name": "cp1", "peer_url": "https://[2001:db8:1::11]:2380"}]},
+         "member 'cp1' has peer URL https://[2001:db8:1::11]:2380 in the initial cluster but advertises "
+         "https://[2001:db8:1::10]:2380"),
+    ],
+)
+def test_wrong_members_are_refused_before_anything_runs(run_module, tmp_path, snapshot, changes, message):
+    a = args(tmp_path, snapshot, sha256=SHA, name="cp1", initial_advertise_peer_urls=["https://[2001:db8:1::10]:2380"],
+             **changes)
+    result = run_module(etcd_snapshot_restore.main, a)
+    assert result["failed"]
+    assert message in result["msg"]
+    assert result["msg"].startswith("the restored cluster's members are wrong: ")
+    assert not os.path.exists(a["data_dir"])
+
+
+def test_members_and_initial_cluster_exclude_each_other(run_module, tmp_path, snapshot):
+    a = args(tmp_path, snapshot, sha256=SHA, name="cp1", initial_advertise_peer_urls=["https://[::1]:2380"],
+             initial_cluster="cp1=https://[::1]:2380", members=[{"name": "cp1", "peer_url": "https://[::1]:2380"}])
+    result = run_module(etcd_snapshot_restore.main, a)
+    assert result["failed"] and "mutually exclusive" in result["msg"]
+
+
+def test_members_build_the_initial_cluster(run_module, tmp_path, snapshot, monkeypatch):
+    seen = {}
+
+    def fake_restore(argv, tool, data_dir, sha256):
+        seen["argv"] = argv
+
+    monkeypatch.setattr(etcd_snapshot_restore, "verify", lambda s, e, t: Verified(sha256=SHA, status={}))
+    monkeypatch.setattr(etcd_snapshot_restore, "restore", fake_restore)
+    members = [{"name": "cp1", "peer_url": "https://[2001:db8:1::10]:2380"},
+               {"name": "cp2", "peer_url": "https://[2001:db8:1::20]:2380"}]
+    a = args(tmp_path, snapshot, sha256=SHA, name="cp1", members=members,
+             initial_advertise_peer_urls=["https://[2001:db8:1::10]:2380"])
+    result = run_module(etcd_snapshot_restore.main, a)
+    assert result["changed"] and not result["failed"]
+    argv = seen["argv"]
+    assert argv[argv.index("--initial-cluster") + 1] == (
+        "cp1=https://[2001:db8:1::10]:2380,cp2=https://[2001:db8:1::20]:2380")
