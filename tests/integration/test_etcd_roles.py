@@ -46,7 +46,7 @@ def inventory(tmp_path: Path) -> Path:
         "    cp1:\n"
         "      ansible_connection: local\n"
         f"      ansible_python_interpreter: {sys.executable}\n"
-        "      v6kube_node_address: '2001:db8:1::10'\n",
+        "      v6kube_node_addresses: ['2001:db8:1::10']\n",
         encoding="utf-8",
     )
     return path
