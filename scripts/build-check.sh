@@ -26,10 +26,14 @@ ansible-galaxy collection install --force --no-deps -p "$empty" "$tarball" >/dev
 printf '[defaults]\n' > "$out/ansible.cfg"
 export ANSIBLE_COLLECTIONS_PATH=$empty ANSIBLE_CONFIG=$out/ansible.cfg
 cd "$out"
-for filter in subnet_nth carve ip_endpoint network_plan cert_sans; do
+for file in "$V6K_ROOT"/plugins/filter/*.py; do
+  filter=$(basename "$file" .py)
   ansible-doc -t filter "v6kube.cluster.$filter" >/dev/null || die "ansible-doc cannot read filter $filter"
 done
-ansible-doc -t module v6kube.cluster.network_plan >/dev/null || die "ansible-doc cannot read module network_plan"
+for file in "$V6K_ROOT"/plugins/modules/*.py; do
+  module=$(basename "$file" .py)
+  ansible-doc -t module "v6kube.cluster.$module" >/dev/null || die "ansible-doc cannot read module $module"
+done
 for role_dir in "$V6K_ROOT"/roles/*/; do
   role=$(basename "$role_dir")
   ansible-doc -t role "v6kube.cluster.$role" >/dev/null || die "ansible-doc cannot read role $role"
@@ -46,6 +50,10 @@ cat > "$out/use.yml" <<'YAML'
         that:
           - plan.plan.dns_service_ips == ["2001:db8:43::a"]
           - ('2001:db8::/32' | v6kube.cluster.subnet_nth(64, -1)) == '2001:db8:ffff:ffff::/64'
+          - >-
+            'podSubnet: "2001:db8:42::/56"' in
+            ({'kubernetes_version': 'v1.37.2', 'plan': plan.plan, 'node_name': 'cp1',
+              'node_addresses': ['2001:db8:1::10']} | v6kube.cluster.kubeadm_config)
 YAML
 ansible-playbook -i localhost, -c local "$out/use.yml" >/dev/null || die "the installed collection does not run"
 log "build: installed into an empty path; docs load and a playbook runs its plugins"
