@@ -21,7 +21,8 @@ scripts/lab-pod-routing.sh fd00:42::/56
 export V6KUBE_LAB_KUBECONFIG=${V6KUBE_LAB_KUBECONFIG:-${V6K_CACHE}/lab/admin.conf}
 kubectl=$(scripts/build-toolchain.sh --path kubernetes)/kubectl
 first_start=$(date +%s)
-ansible-playbook -i inventories/lab site.yml "$@"
+# The time of each role (each phase) is printed at the end of the first run.
+ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_roles ansible-playbook -i inventories/lab site.yml "$@"
 first=$(( $(date +%s) - first_start ))
 log "demo: second run, to show it changes nothing"
 rerun_start=$(date +%s.%N)

@@ -24,6 +24,7 @@ DOMAIN = "cluster.local"
 KUBECTL = "kubectl --kubeconfig /etc/kubernetes/admin.conf"
 NS = "v6k-test"
 
+
 @pytest.fixture(autouse=True)
 def _cluster_nodes_only(host):
     if host.backend.name not in NODES:
@@ -118,8 +119,8 @@ def workloads(cp1):
     manifest = {
         "apiVersion": "v1", "kind": "List", "items": [
             {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}},
-            {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "server", "namespace": NS,
-                                                              "labels": {"app": "server"}},
+            {"apiVersion": "v1", "kind": "Pod",
+             "metadata": {"name": "server", "namespace": NS, "labels": {"app": "server"}},
              "spec": {"nodeName": "v6k-worker1", "containers": [{
                  "name": "http", "image": "localhost/v6kube-toolbox:bookworm", "imagePullPolicy": "Never",
                  "command": ["python3", "-m", "http.server", "--bind", "::", "8080"],
@@ -234,7 +235,7 @@ def test_keepalived_from_the_mirror_repository_on_control_planes(host):
     conf = host.file("/etc/keepalived/keepalived.conf").content_string
     assert f"{VIP}/128 dev eth0" in conf and "vrrp_version 3" in conf
     assert f"unicast_src_ip {NODES[host.backend.name]}" in conf
-    assert host.run("/etc/keepalived/v6kube-check-apiserver").rc == 0
+    assert host.run("python3 /etc/keepalived/v6kube-check-apiserver").rc == 0
 
 
 VERSION = "v1.37.2"

@@ -151,7 +151,7 @@ def may_accept(value, option):
 
 def hostile_cases():
     for call, (label, args, kwargs) in VALID_CALLS.items():
-        name = call.split("/")[0]
+        name = call.split("/", maxsplit=1)[0]
         module = importlib.import_module(f"ansible_collections.v6kube.cluster.plugins.filter.{name}")
         doc = yaml.safe_load(module.DOCUMENTATION)
         positional = ["_input"] + [p.strip() for p in doc.get("positional", "").split(",") if p.strip()]
@@ -182,8 +182,8 @@ def replaced(args, kwargs, positional, path, value):
 
 @pytest.mark.parametrize(("name", "label", "args", "kwargs", "positional", "path", "option", "word", "value"),
                          list(hostile_cases()))
-def test_hostile_input_is_an_ansible_error_naming_the_key(name, label, args, kwargs, positional, path, option, word,
-                                                           value):
+def test_hostile_input_is_an_ansible_error_naming_the_key(
+        name, label, args, kwargs, positional, path, option, word, value):
     args, kwargs = replaced(args, kwargs, positional, path, value)
     try:
         load(name)(*args, **kwargs)
@@ -311,7 +311,7 @@ def test_network_plan_documents_the_plan_argument_spec():
     documented_filter = documented("network_plan")["options"]["_input"]["suboptions"]
     for options in (documented_filter, fragment["options"]):
         assert {key: spec_of(opt) for key, opt in options.items()} == {
-            key: {k: v for k, v in opt.items()} for key, opt in _plan.PLAN_ARGUMENT_SPEC.items()}
+            key: dict(opt) for key, opt in _plan.PLAN_ARGUMENT_SPEC.items()}
 
 
 def test_kubeadm_config_documents_its_keys():

@@ -18,9 +18,11 @@ def test_last_lines():
     assert redact({"stdout": "one\ntwo\nthree"}, last_lines=2) == {"rc": None, "stdout": ["two", "three"]}
 
 
-@pytest.mark.parametrize(("value", "kwargs", "match"), [(5, {}, "the result must be a mapping"),
-                                                         ({}, {"last_lines": "x"}, "last_lines"),
-                                                         ({"stdout": "x"}, {"last_lines": 0}, "last_lines")])
+@pytest.mark.parametrize(("value", "kwargs", "match"), [
+    (5, {}, "the result must be a mapping"),
+    ({}, {"last_lines": "x"}, "last_lines"),
+    ({"stdout": "x"}, {"last_lines": 0}, "last_lines"),
+])
 def test_rejects(value, kwargs, match):
     with pytest.raises(AnsibleFilterError, match=f"kubeadm_redact: .*{match}"):
         redact(value, **kwargs)

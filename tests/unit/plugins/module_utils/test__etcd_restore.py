@@ -150,7 +150,7 @@ def test_restore_with_a_missing_tool_leaves_nothing(snapshot, tmp_path):
     stale = work_dir(data)
     os.makedirs(os.path.join(stale, "member"))  # left by an interrupted earlier run
     tool = str(tmp_path / "etcdutl")
-    argv, _ = restore_argv(tool, snapshot, work_dir(data), (3, 7), MEMBER, 1)
+    argv = restore_argv(tool, snapshot, work_dir(data), (3, 7), MEMBER, 1)[0]
     with pytest.raises(BackupError, match=r"^etcdutl snapshot restore: .* is not installed$"):
         restore(argv, tool, data, SHA)
     assert not os.path.exists(data) and not os.path.exists(stale)
@@ -160,7 +160,7 @@ def test_restore_that_writes_no_data_is_not_trusted(snapshot, tmp_path):
     # A tool that exits 0 without restoring anything must not yield a marked data directory.
     data = str(tmp_path / "etcd-restored")
     tool = shutil.which("true")
-    argv, _ = restore_argv(tool, snapshot, work_dir(data), (3, 7), MEMBER, 1)
+    argv = restore_argv(tool, snapshot, work_dir(data), (3, 7), MEMBER, 1)[0]
     with pytest.raises(BackupError, match=r"reported success but wrote no .*/\.inprogress-etcd-restored$"):
         restore(argv, tool, data, SHA)
     assert not os.path.exists(data) and not os.path.exists(work_dir(data))
@@ -169,7 +169,7 @@ def test_restore_that_writes_no_data_is_not_trusted(snapshot, tmp_path):
 def test_restore_failure_of_the_tool_is_reported(snapshot, tmp_path):
     data = str(tmp_path / "etcd-restored")
     tool = shutil.which("false")
-    argv, _ = restore_argv(tool, snapshot, work_dir(data), (3, 7), MEMBER, 1)
+    argv = restore_argv(tool, snapshot, work_dir(data), (3, 7), MEMBER, 1)[0]
     with pytest.raises(BackupError, match=r"^false snapshot restore failed: exit code 1$"):
         restore(argv, tool, data, SHA)
     assert not os.path.exists(data)

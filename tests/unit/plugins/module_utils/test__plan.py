@@ -297,8 +297,8 @@ def test_list_lengths_are_bounded(key):
 
 def pairwise_overlaps(spec):
     """The overlap problems as a pairwise comparison words them, in input order."""
-    subnets = [(key, i, ipaddress.ip_network(c)) for key in ("pod_subnets", "service_subnets", "host_subnets",
-                                                              "lb_subnets") for i, c in enumerate(spec.get(key, []))]
+    keys = ("pod_subnets", "service_subnets", "host_subnets", "lb_subnets")
+    subnets = [(key, i, ipaddress.ip_network(c)) for key in keys for i, c in enumerate(spec.get(key, []))]
     out = []
     for n, (ka, ia, a) in enumerate(subnets):
         for kb, ib, b in subnets[n + 1:]:

@@ -34,8 +34,8 @@ def test_routes_to_every_other_node_via_its_address():
 def test_dual_stack_routes_pair_each_range_with_the_address_of_its_family():
     nodes = parse_nodes([node("a", ["fd00:42::/64", "10.244.0.0/24"], ["fd00:40::10", "192.0.2.10"]),
                          node("b", ["fd00:42:0:1::/64", "10.244.1.0/24"], ["192.0.2.11", "fd00:40::11"])])
-    assert [(r.subnet, r.via) for r in routes_for(nodes, "a")] == [("10.244.1.0/24", "192.0.2.11"),
-                                                                    ("fd00:42:0:1::/64", "fd00:40::11")]
+    assert [(r.subnet, r.via) for r in routes_for(nodes, "a")] == [
+        ("10.244.1.0/24", "192.0.2.11"), ("fd00:42:0:1::/64", "fd00:40::11")]
     conf = cni_conflist(nodes[1])
     assert conf["plugins"][0]["ipam"]["ranges"] == [[{"subnet": "fd00:42:0:1::/64"}], [{"subnet": "10.244.1.0/24"}]]
 
@@ -85,8 +85,9 @@ def test_rejects(nodes, local, match):
         routes_for(parse_nodes(nodes), local)
 
 
-@pytest.mark.parametrize(("kwargs", "match"), [({"mtu": 1000}, "mtu"), ({"mtu": True}, "mtu"),
-                                                ({"bridge": "cni0\n"}, "bridge"), ({"bridge": "x" * 16}, "bridge")])
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"mtu": 1000}, "mtu"), ({"mtu": True}, "mtu"), ({"bridge": "cni0\n"}, "bridge"), ({"bridge": "x" * 16}, "bridge"),
+])
 def test_cni_conflist_rejects(kwargs, match):
     with pytest.raises(AddressError, match=match):
         cni_conflist(parse_nodes(NODES)[0], **kwargs)
