@@ -346,3 +346,28 @@ def test_documentation_uses_only_checked_types(name):
             walk(option.get("suboptions") or {})
 
     walk(documented(name)["options"])
+
+
+# Plans that between them give every key a value of its documented type (no endpoint and no node count: nulls).
+RETURN_PLANS = [
+    {"pod_subnets": ["2001:db8:42::/56"], "service_subnets": ["2001:db8:43::/112"]},
+    VALID_CALLS["network_plan"][1][0],
+]
+
+
+@pytest.mark.parametrize("spec", RETURN_PLANS, ids=["minimal", "dual-stack"])
+def test_network_plan_return_documents_every_key(spec, return_documented):
+    doc = yaml.safe_load(importlib.import_module("ansible_collections.v6kube.cluster.plugins.filter.network_plan").RETURN)
+    documented_keys = set(doc["_value"]["contains"])
+    result = load("network_plan")(copy.deepcopy(spec))
+    assert documented_keys - set(result) == set(), "documented but not returned"
+    assert set(result) - documented_keys == set(), "returned but not documented"
+    return_documented(yaml.safe_dump({"plan": doc["_value"]}), {"plan": result}, structured=("plan",))
+
+
+def test_network_plan_return_is_the_module_plan():
+    """The filter and the module return the same plan; their RETURN documents it the same way."""
+    doc = yaml.safe_load(importlib.import_module("ansible_collections.v6kube.cluster.plugins.filter.network_plan").RETURN)
+    module_doc = yaml.safe_load(importlib.import_module(
+        "ansible_collections.v6kube.cluster.plugins.modules.network_plan").RETURN)
+    assert doc["_value"]["contains"] == module_doc["plan"]["contains"]
