@@ -88,53 +88,104 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: The resolved plan.
+  description: The resolved plan, the same as the C(plan) that the M(v6kube.cluster.network_plan) action returns.
   type: dict
   contains:
+    stack:
+      description: V(ipv6) or V(dual).
+      type: str
+      sample: ipv6
     families:
       description: Families in the stack, primary first (V(ipv6), V(ipv4)).
       type: list
       elements: str
+      sample: [ipv6]
     primary_family:
       description: The primary family.
       type: str
+      sample: ipv6
     pod_subnets:
       description: Normalized pod CIDRs, primary first.
       type: list
       elements: str
+      sample: ["2001:db8:42::/56"]
     service_subnets:
       description: Normalized service CIDRs, primary first.
       type: list
       elements: str
+      sample: ["2001:db8:43::/112"]
+    host_subnets:
+      description: Normalized node networks.
+      type: list
+      elements: str
+      sample: ["2001:db8:1::/64"]
+    lb_subnets:
+      description: Normalized load-balancer pools.
+      type: list
+      elements: str
+      sample: []
     kubeadm_pod_subnet:
-      description: Pod CIDRs joined with commas, for C(networking.podSubnet).
+      description: Pod CIDRs joined with commas, for kubeadm C(networking.podSubnet).
       type: str
+      sample: "2001:db8:42::/56"
     kubeadm_service_subnet:
-      description: Service CIDRs joined with commas, for C(networking.serviceSubnet).
+      description: Service CIDRs joined with commas, for kubeadm C(networking.serviceSubnet).
       type: str
+      sample: "2001:db8:43::/112"
     api_service_ips:
       description: The kubernetes Service IP of each family (the first address after the network address).
       type: list
       elements: str
+      sample: ["2001:db8:43::1"]
     dns_service_ips:
       description: The cluster DNS Service IP of each family (the tenth address).
       type: list
       elements: str
+      sample: ["2001:db8:43::a"]
+    service_sizes:
+      description: Addresses in the service subnet of each family.
+      type: dict
+      sample: {ipv6: 65536}
     node_mask_sizes:
       description: Node mask size per family in the stack.
       type: dict
+      sample: {ipv6: 64}
     node_capacity:
       description: Number of node ranges the pod subnet of each family holds.
       type: dict
+      sample: {ipv6: 256}
     max_nodes:
       description: The smallest node capacity over the families.
       type: int
+      sample: 256
+    pod_addresses_per_node:
+      description: Addresses in each node's pod range, per family.
+      type: dict
+      sample: {ipv6: 18446744073709551616}
+    node_count:
+      description: The planned number of nodes, or null when not given.
+      type: int
+      sample: 200
     control_plane_endpoint:
-      description: The normalized endpoint, or null.
+      description: The normalized endpoint (V([host]:port)), or null.
       type: str
+      sample: "[2001:db8:1::100]:6443"
+    control_plane_host:
+      description: The endpoint's host without brackets, or null.
+      type: str
+      sample: "2001:db8:1::100"
+    control_plane_port:
+      description: The endpoint's port, or null.
+      type: int
+      sample: 6443
+    cluster_domain:
+      description: The cluster DNS domain.
+      type: str
+      sample: cluster.local
     controller_manager_args:
       description: kube-controller-manager node mask flags for the stack.
       type: dict
+      sample: {node-cidr-mask-size-ipv6: "64"}
 """
 
 from ansible_collections.v6kube.cluster.plugins.module_utils._plan import resolve_plan

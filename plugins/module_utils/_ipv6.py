@@ -1,6 +1,6 @@
 # Copyright: v6kube.cluster contributors
 # SPDX-License-Identifier: Apache-2.0 (see LICENSE)
-"""Address primitives of v6kube.cluster: parsing, subnet indexing, carving and endpoints.
+"""Address primitives of v6kube.cluster: parsing, subnet indexing, carving, interface addresses and endpoints.
 
 Private module: the filters, modules and action plugins of the collection are thin layers over it.
 Every function raises :class:`AddressError` with a message meant for the operator; nothing here
@@ -209,6 +209,71 @@ def subnet_index(prefix: Any, child: Any) -> int:
     if sub.version != net.version or not sub.subnet_of(net):  # type: ignore[arg-type]
         raise AddressError(f"{sub} is not inside {net}")
     return (int(sub.network_address) - int(net.network_address)) >> (sub.max_prefixlen - sub.prefixlen)
+
+
+# Subnets named in a host_interface message; longer lists are cut and counted.
+_LISTED_SUBNETS = 5
+
+
+def _listing(nets: Sequence[Network]) -> str:
+    shown = ", ".join(str(net) for net in nets[:_LISTED_SUBNETS])
+    if len(nets) > _LISTED_SUBNETS:
+        shown += f", ... ({len(nets)} in all)"
+    return shown
+
+
+def host_interface(address: Any, subnets: Any) -> str:
+    """``address/prefixlen`` for a node address, the prefix length taken from the subnet of ``subnets`` holding it.
+
+    When subnets nest, the longest (most specific) one holding the address wins: that is the on-link network.
+    An address written with a prefix length already is checked: one of the subnets must be exactly its network.
+    The network address of a subnet (and the broadcast address of an IPv4 one) is refused: no host can have it.
+    """
+    if not isinstance(address, str):
+        raise AddressError(f"address must be an IP address string such as 2001:db8:1::10, got {describe(address)}")
+    nets: list[Network] = []
+    for pos, item in enumerate(_as_list(subnets, "subnets")):
+        nets.append(parse_network(item, f"subnets[{pos}]"))
+    if not nets:
+        raise AddressError(f"subnets is empty; give the node networks the address {show(address)} belongs to "
+                           "(e.g. the plan's host_subnets)")
+    text = address.strip()
+    if "%" in text:
+        zone = re.split(r"[/\]]", text.split("%", 1)[1], maxsplit=1)[0]
+        raise AddressError(
+            f"address {show(address)} carries a zone index{f' (%{zone})' if len(zone) <= 20 else ''}; an interface address takes none: give a "
+            f"global or unique local address in one of the subnets {_listing(nets)}"
+        )
+    written: ipaddress.IPv4Interface | ipaddress.IPv6Interface | None = None
+    try:
+        if "/" in text:
+            written = parse_interface(text, "address")
+            host: Address = written.ip
+        else:
+            host = parse_address(text, "address")
+    except AddressError as exc:
+        raise AddressError(f"{exc}; give the node's address in one of the subnets {_listing(nets)}") from exc
+    holding = [net for net in nets if net.version == host.version and host in net]
+    if not holding:
+        raise AddressError(
+            f"address {show(address)} is in none of the subnets {_listing(nets)}; correct the address or add its "
+            "node network to the subnets"
+        )
+    if written is not None:
+        if written.network not in holding:
+            best = max(holding, key=lambda net: net.prefixlen)
+            raise AddressError(
+                f"address {show(address)} has the prefix length /{written.network.prefixlen}, but the subnet holding "
+                f"it among {_listing(nets)} is {best}; write {host}/{best.prefixlen} or the address alone"
+            )
+        net = written.network
+    else:
+        net = max(holding, key=lambda candidate: candidate.prefixlen)
+    if net.num_addresses > 2 and (host == net.network_address or (net.version == 4 and host == net.broadcast_address)):
+        which = "network" if host == net.network_address else "broadcast"
+        raise AddressError(f"address {show(address)} is the {which} address of the subnet {net}; give a node an "
+                           "address inside it")
+    return f"{host}/{net.prefixlen}"
 
 
 # The keys of one carve request.

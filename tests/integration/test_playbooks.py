@@ -66,6 +66,90 @@ def test_example_inventory_is_the_documented_one():
         assert f"\n{key}:" in text
 
 
+# The plan playbook omits every unset input, so the defaults are network_plan's own. These are the plans it
+# produced while it still repeated the defaults (ipv6, /64, /24, cluster.local, no host or LB subnets).
+EXAMPLE_PLAN = {
+    "stack": "ipv6", "families": ["ipv6"], "primary_family": "ipv6", "pod_subnets": ["2001:db8:42::/56"],
+    "service_subnets": ["2001:db8:43::/112"], "host_subnets": ["2001:db8:1::/64"], "lb_subnets": ["2001:db8:44::/120"],
+    "kubeadm_pod_subnet": "2001:db8:42::/56", "kubeadm_service_subnet": "2001:db8:43::/112",
+    "api_service_ips": ["2001:db8:43::1"], "dns_service_ips": ["2001:db8:43::a"], "service_sizes": {"ipv6": 65536},
+    "node_mask_sizes": {"ipv6": 64}, "node_capacity": {"ipv6": 256}, "max_nodes": 256,
+    "pod_addresses_per_node": {"ipv6": 2**64}, "node_count": 5, "control_plane_endpoint": "[2001:db8:1::100]:6443",
+    "control_plane_host": "2001:db8:1::100", "control_plane_port": 6443, "cluster_domain": "cluster.local",
+    "controller_manager_args": {"node-cidr-mask-size-ipv6": "64"},
+}
+UNSET = {"host_subnets": [], "lb_subnets": [], "node_count": 1, "control_plane_endpoint": None,
+         "control_plane_host": None, "control_plane_port": None}
+MINIMAL_PLAN = dict(EXAMPLE_PLAN, **UNSET)
+DUAL_PLAN = dict(
+    MINIMAL_PLAN, stack="dual", families=["ipv6", "ipv4"], pod_subnets=["2001:db8:42::/56", "10.244.0.0/16"],
+    service_subnets=["2001:db8:43::/112", "10.96.0.0/16"], kubeadm_pod_subnet="2001:db8:42::/56,10.244.0.0/16",
+    kubeadm_service_subnet="2001:db8:43::/112,10.96.0.0/16", api_service_ips=["2001:db8:43::1", "10.96.0.1"],
+    dns_service_ips=["2001:db8:43::a", "10.96.0.10"], service_sizes={"ipv6": 65536, "ipv4": 65536},
+    node_mask_sizes={"ipv6": 64, "ipv4": 24}, node_capacity={"ipv6": 256, "ipv4": 256},
+    pod_addresses_per_node={"ipv6": 2**64, "ipv4": 256},
+    controller_manager_args={"node-cidr-mask-size-ipv6": "64", "node-cidr-mask-size-ipv4": "24"},
+)
+ONE_NODE = ("all:\n  children:\n    k8s_cluster:\n      hosts:\n        cp1: {ansible_host: \"2001:db8:1::10\"}\n"
+            "  vars:\n")
+
+
+def resolved_plan(tmp_path: Path, inventory: str) -> dict:
+    """v6kube_plan as plan.yml leaves it, written out on the controller (no host is contacted)."""
+    dump = tmp_path / "plan.json"
+    wrapper = tmp_path / "dump.yml"
+    wrapper.write_text(
+        "- name: Plan\n"
+        f"  ansible.builtin.import_playbook: {ROOT / 'playbooks' / 'plan.yml'}\n"
+        "- name: Write the plan\n"
+        "  hosts: all\n"
+        "  gather_facts: false\n"
+        "  tasks:\n"
+        "    - name: Write the plan\n"
+        "      ansible.builtin.copy: {content: '{{ v6kube_plan | to_json }}', dest: " + str(dump) + ", mode: '0644'}\n"
+        "      delegate_to: localhost\n"
+        "      run_once: true\n",
+        encoding="utf-8",
+    )
+    result = playbook("-i", inventory, str(wrapper))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "UNREACHABLE" not in result.stdout
+    return json.loads(dump.read_text(encoding="utf-8"))
+
+
+def test_example_plan_is_unchanged(tmp_path):
+    assert resolved_plan(tmp_path, "inventories/example") == EXAMPLE_PLAN
+
+
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [
+        ('    v6kube_pod_subnets: ["2001:db8:42::/56"]\n    v6kube_service_subnets: ["2001:db8:43::/112"]\n',
+         MINIMAL_PLAN),
+        ('    v6kube_stack: dual\n    v6kube_pod_subnets: ["2001:db8:42::/56", "10.244.0.0/16"]\n'
+         '    v6kube_service_subnets: ["2001:db8:43::/112", "10.96.0.0/16"]\n', DUAL_PLAN),
+    ],
+    ids=["ipv6", "dual"],
+)
+def test_unset_plan_inputs_take_the_module_defaults(tmp_path, variables, expected):
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text(ONE_NODE + variables, encoding="utf-8")
+    plan = resolved_plan(tmp_path, str(inventory))
+    assert plan == expected
+    assert plan["node_mask_sizes"]["ipv6"] == 64 and plan["cluster_domain"] == "cluster.local"
+
+
+def test_missing_subnets_are_reported_with_the_fix(tmp_path):
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text(ONE_NODE + "    v6kube_stack: ipv6\n", encoding="utf-8")
+    result = playbook("-i", str(inventory), "playbooks/plan.yml")
+    assert result.returncode != 0
+    out = result.stdout + result.stderr
+    for message in ("the plan has 2 problems", "pod_subnets is required: give one IPv6 CIDR",
+                    "service_subnets is required: give one IPv6 CIDR"):
+        assert message in out, out
+
+
 # The command lines the README, the playbook headers and the role READMEs give: `-e key=value` passes the
 # string "true" or "false", and a role must read it as the boolean the operator meant.
 @pytest.fixture()

@@ -12,7 +12,8 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.v6kube.cluster.plugins.module_utils import _ipv6, _kubeadm, _plan, _sans
 
-FILTERS = ("subnet_nth", "carve", "ip_endpoint", "network_plan", "cert_sans", "kubeadm_config", "kubeadm_redact")
+FILTERS = ("subnet_nth", "carve", "ip_endpoint", "host_interface", "network_plan", "cert_sans", "kubeadm_config",
+           "kubeadm_redact")
 
 
 def load(name):
@@ -41,6 +42,20 @@ def test_ip_endpoint_filter():
     assert load("ip_endpoint")("2001:db8::1", 6443) == "[2001:db8::1]:6443"
 
 
+@pytest.mark.parametrize(
+    ("address", "subnets", "expected"),
+    [
+        ("fd00:40::10", ["fd00:40::/64"], "fd00:40::10/64"),
+        ("2001:DB8:1::0:10", ["2001:db8:42::/56", "2001:db8:1::/64"], "2001:db8:1::10/64"),
+        ("2001:db8:1::10/64", ["2001:db8:1::/64"], "2001:db8:1::10/64"),
+        ("2001:db8:1::10", "2001:db8:1::/64", "2001:db8:1::10/64"),  # -e v6kube_host_subnets=2001:db8:1::/64
+        ("192.0.2.10", ["2001:db8:1::/64", "192.0.2.0/24"], "192.0.2.10/24"),
+    ],
+)
+def test_host_interface_filter(address, subnets, expected):
+    assert load("host_interface")(address, subnets) == expected
+
+
 def test_network_plan_filter():
     plan = load("network_plan")({"pod_subnets": ["2001:db8:42::/56"], "service_subnets": ["2001:db8:43::/112"]})
     assert plan["dns_service_ips"] == ["2001:db8:43::a"]
@@ -61,6 +76,18 @@ def test_cert_sans_filter():
         ("carve", ("2001:db8::/64", "pods"), r"^v6kube\.cluster\.carve: requests must be a list of dict, got str"),
         ("ip_endpoint", ("2001:db8::1", 99999), r"^v6kube\.cluster\.ip_endpoint: port 99999 is out of range"),
         ("ip_endpoint", (None, 443), r"^v6kube\.cluster\.ip_endpoint: host is required: An IP address"),
+        ("host_interface", ("2001:db8:2::10", ["2001:db8:1::/64"]),
+         r"^v6kube\.cluster\.host_interface: address '2001:db8:2::10' is in none of the subnets 2001:db8:1::/64; "),
+        ("host_interface", ("fe80::10%eth0", ["2001:db8:1::/64"]),
+         r"^v6kube\.cluster\.host_interface: address 'fe80::10%eth0' carries a zone index \(%eth0\); .* subnets "
+         r"2001:db8:1::/64$"),
+        ("host_interface", ("2001:db8:1::zz", ["2001:db8:1::/64"]),
+         r"^v6kube\.cluster\.host_interface: address '2001:db8:1::zz' is not a valid IP address; give the node's "
+         r"address in one of the subnets 2001:db8:1::/64$"),
+        ("host_interface", ("2001:db8:1::10", None), r"^v6kube\.cluster\.host_interface: subnets is required: The node "),
+        ("host_interface", (None, ["2001:db8:1::/64"]), r"^v6kube\.cluster\.host_interface: address is required: "),
+        ("host_interface", (["2001:db8:1::10"], ["2001:db8:1::/64"]),
+         r"^v6kube\.cluster\.host_interface: address must be a string, got list of 1 item\(s\)$"),
         ("network_plan", ({"pod_subnets": ["2001:db8:42::/56"], "service_subnets": ["fd00:10::/104"]},),
          r"^v6kube\.cluster\.network_plan: service_subnets\[0\] fd00:10::/104 has 24 host bits; kube-apiserver "
          r"allows at most 20 \(use /108 or longer\)$"),
@@ -98,6 +125,7 @@ VALID_CALLS = {
     "subnet_nth": ("prefix", ("2001:db8::/32", 64, 1), {}),
     "carve": ("prefix", ("2001:db8::/48", [{"name": "pods", "prefix": 56}]), {"exclude": ["2001:db8::/64"]}),
     "ip_endpoint": ("host", ("2001:db8::1", 6443), {"scheme": "https"}),
+    "host_interface": ("address", ("2001:db8:1::10", ["2001:db8:1::/64"]), {}),
     "network_plan": ("the plan", ({
         "stack": "dual", "pod_subnets": ["2001:db8:42::/56", "10.244.0.0/16"],
         "service_subnets": ["2001:db8:43::/112", "10.96.0.0/16"], "node_mask_size_ipv6": 64,
@@ -287,6 +315,7 @@ def documented(name):
 @pytest.mark.parametrize(
     ("name", "core"),
     [("subnet_nth", _ipv6.subnet_nth), ("carve", _ipv6.carve), ("ip_endpoint", _ipv6.ip_endpoint),
+     ("host_interface", _ipv6.host_interface),
      ("network_plan", _plan.resolve_plan), ("cert_sans", _sans.cert_sans), ("kubeadm_config", _kubeadm.kubeadm_config)],
 )
 def test_documented_options_are_the_arguments(name, core):
@@ -346,3 +375,28 @@ def test_documentation_uses_only_checked_types(name):
             walk(option.get("suboptions") or {})
 
     walk(documented(name)["options"])
+
+
+# Plans that between them give every key a value of its documented type (no endpoint and no node count: nulls).
+RETURN_PLANS = [
+    {"pod_subnets": ["2001:db8:42::/56"], "service_subnets": ["2001:db8:43::/112"]},
+    VALID_CALLS["network_plan"][1][0],
+]
+
+
+@pytest.mark.parametrize("spec", RETURN_PLANS, ids=["minimal", "dual-stack"])
+def test_network_plan_return_documents_every_key(spec, return_documented):
+    doc = yaml.safe_load(importlib.import_module("ansible_collections.v6kube.cluster.plugins.filter.network_plan").RETURN)
+    documented_keys = set(doc["_value"]["contains"])
+    result = load("network_plan")(copy.deepcopy(spec))
+    assert documented_keys - set(result) == set(), "documented but not returned"
+    assert set(result) - documented_keys == set(), "returned but not documented"
+    return_documented(yaml.safe_dump({"plan": doc["_value"]}), {"plan": result}, structured=("plan",))
+
+
+def test_network_plan_return_is_the_module_plan():
+    """The filter and the module return the same plan; their RETURN documents it the same way."""
+    doc = yaml.safe_load(importlib.import_module("ansible_collections.v6kube.cluster.plugins.filter.network_plan").RETURN)
+    module_doc = yaml.safe_load(importlib.import_module(
+        "ansible_collections.v6kube.cluster.plugins.modules.network_plan").RETURN)
+    assert doc["_value"]["contains"] == module_doc["plan"]["contains"]

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from ansible_collections.v6kube.cluster.plugins.module_utils._ipv6 import (
     AddressError,
     carve,
+    host_interface,
     ip_endpoint,
     is_dns_name,
     normalize,
@@ -433,3 +434,78 @@ def test_carve_thousands_of_requests_around_thousands_of_exclusions():
     with pytest.raises(AddressError, match=r"no room left in 2001:db8:40::/48 for request 'x' \(/49\) after "
                                            r"3303 allocation\(s\) and 16384 exclusion\(s\)"):
         carve("2001:db8:40::/48", requests + [{"name": "x", "prefix": 49}], exclude)
+
+
+# ---------------------------------------------------------------- host_interface
+@pytest.mark.parametrize(
+    ("address", "subnets", "expected"),
+    [
+        ("fd00:40::10", ["fd00:40::/64"], "fd00:40::10/64"),
+        ("2001:db8:1::10", ["2001:db8:43::/112", "2001:db8:1::/64"], "2001:db8:1::10/64"),
+        ("2001:DB8:1:0::10", "2001:db8:1::/64", "2001:db8:1::10/64"),  # comma-separated string, RFC 5952 result
+        ("2001:db8:1::10", "2001:db8:2::/64, 2001:db8:1::/64", "2001:db8:1::10/64"),
+        (" [2001:db8:1::10] ", ["2001:db8:1::/64"], "2001:db8:1::10/64"),
+        ("2001:db8:1::10", ["2001:db8::/32", "2001:db8:1::/64"], "2001:db8:1::10/64"),  # nested: the longest
+        ("2001:db8:1::10", ["2001:db8:1::/64", "2001:db8::/32"], "2001:db8:1::10/64"),
+        ("2001:db8:1:0::10/64", ["2001:db8:1::/64"], "2001:db8:1::10/64"),  # with a prefix: checked, normalized
+        ("2001:db8:1::10/32", ["2001:db8::/32", "2001:db8:1::/64"], "2001:db8:1::10/32"),  # a nesting one named
+        ("2001:db8:1::1", ["2001:db8:1::/127"], "2001:db8:1::1/127"),
+        ("2001:db8:1::", ["2001:db8:1::/127"], "2001:db8:1::/127"),  # /127: both addresses are hosts (RFC 6164)
+        ("2001:db8:1::10", ["2001:db8:1::10/128"], "2001:db8:1::10/128"),
+        ("192.0.2.10", ["2001:db8:1::/64", "192.0.2.0/24"], "192.0.2.10/24"),
+        ("192.0.2.0", ["192.0.2.0/31"], "192.0.2.0/31"),
+    ],
+)
+def test_host_interface(address, subnets, expected):
+    assert host_interface(address, subnets) == expected
+
+
+@pytest.mark.parametrize(
+    ("address", "subnets", "match"),
+    [
+        ("2001:db8:2::10", ["2001:db8:1::/64"],
+         r"^address '2001:db8:2::10' is in none of the subnets 2001:db8:1::/64; correct the address or add its "
+         r"node network to the subnets$"),
+        ("192.0.2.10", ["2001:db8:1::/64"], r"^address '192\.0\.2\.10' is in none of the subnets 2001:db8:1::/64;"),
+        ("fe80::10%eth0", ["fe80::/64"],
+         r"^address 'fe80::10%eth0' carries a zone index \(%eth0\); an interface address takes none: give a global "
+         r"or unique local address in one of the subnets fe80::/64$"),
+        ("[2001:db8:1::10%1]", ["2001:db8:1::/64"], r"^address '\[2001:db8:1::10%1\]' carries a zone index \(%1\);"),
+        ("2001:db8:1::10%eth0/64", ["2001:db8:1::/64"], r"^address '2001:db8:1::10%eth0/64' carries a zone index \(%eth0\)"),
+        ("2001:db8:1::g", ["2001:db8:1::/64"],
+         r"^address '2001:db8:1::g' is not a valid IP address; give the node's address in one of the subnets "
+         r"2001:db8:1::/64$"),
+        ("cp1.example.com", ["2001:db8:1::/64"], r"^address 'cp1\.example\.com' is not a valid IP address; give"),
+        ("2001:db8:1::10/129", ["2001:db8:1::/64"], r"^address '2001:db8:1::10/129' is not a valid address with "
+         r"prefix length .*; give the node's address in one of the subnets 2001:db8:1::/64$"),
+        ("", ["2001:db8:1::/64"], r"^address '' is not a valid IP address; give the node's address in one of"),
+        ("2001:db8:1::10/48", ["2001:db8:1::/64"],
+         r"^address '2001:db8:1::10/48' has the prefix length /48, but the subnet holding it among 2001:db8:1::/64 "
+         r"is 2001:db8:1::/64; write 2001:db8:1::10/64 or the address alone$"),
+        ("2001:db8:1::", ["2001:db8:1::/64"],
+         r"^address '2001:db8:1::' is the network address of the subnet 2001:db8:1::/64; give a node an address"),
+        ("192.0.2.255", ["192.0.2.0/24"], r"^address '192\.0\.2\.255' is the broadcast address of the subnet"),
+        ("2001:db8:1::10", [], r"^subnets is empty; give the node networks the address '2001:db8:1::10' belongs to"),
+        ("2001:db8:1::10", None, r"^subnets is empty"),
+        ("2001:db8:1::10", ["2001:db8:1::1/64"], r"^subnets\[0\] '2001:db8:1::1/64' has host bits set; use the "
+         r"network address 2001:db8:1::/64$"),
+        ("2001:db8:1::10", ["2001:db8:1::/64", "2001:db8:2::"], r"^subnets\[1\] '2001:db8:2::' has no prefix length"),
+        (None, ["2001:db8:1::/64"], r"^address must be an IP address string such as 2001:db8:1::10, got None$"),
+        ("2001:db8:9::10", [f"2001:db8:{n:x}::/64" for n in range(8)],
+         r"^address '2001:db8:9::10' is in none of the subnets 2001:db8::/64, 2001:db8:1::/64, 2001:db8:2::/64, "
+         r"2001:db8:3::/64, 2001:db8:4::/64, \.\.\. \(8 in all\);"),
+    ],
+)
+def test_host_interface_rejects(address, subnets, match):
+    with pytest.raises(AddressError, match=match):
+        host_interface(address, subnets)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=1, max_value=2**64 - 1), st.integers(min_value=48, max_value=64))
+def test_host_interface_round_trips(host_bits, length):
+    net = ipaddress.ip_network(f"2001:db8:1::/{length}", strict=False)
+    address = net.network_address + (host_bits % net.num_addresses or 1)
+    result = host_interface(str(address), [str(net)])
+    assert result == f"{address}/{length}"
+    assert host_interface(result, [str(net)]) == result
