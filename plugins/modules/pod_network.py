@@ -109,11 +109,10 @@ removed:
 """
 
 import json
-import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.v6kube.cluster.plugins.module_utils._io import FileWriteError, read_text, write_atomic
 from ansible_collections.v6kube.cluster.plugins.module_utils._ipv6 import AddressError
 from ansible_collections.v6kube.cluster.plugins.module_utils._podnet import (
     cni_conflist,
@@ -122,30 +121,6 @@ from ansible_collections.v6kube.cluster.plugins.module_utils._podnet import (
     route_changes,
     routes_for,
 )
-
-
-def _read(path):
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        return None
-
-
-def _write(module, path, content, mode):
-    directory = os.path.dirname(path)
-    os.makedirs(directory, mode=0o755, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".v6kube-", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        module.atomic_move(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _ip(module, *args, check=True):
@@ -192,7 +167,10 @@ def main():
             module.fail_json(msg=f"cannot read the route table (ip -j {family} route show): {out[:200]}")
     add, delete = route_changes(current, wanted)
 
-    old_conf, old_batch = _read(p["conf_path"]), _read(p["routes_path"])
+    try:
+        old_conf, old_batch = read_text(p["conf_path"]), read_text(p["routes_path"])
+    except FileWriteError as exc:
+        module.fail_json(msg=f"pod_network: cannot read {exc.path}: {exc.reason}", path=exc.path)
     changed = bool(add or delete) or old_conf != conf or old_batch != batch
     result = {
         "changed": changed,
@@ -213,11 +191,11 @@ def main():
 
     try:
         if old_conf != conf:
-            _write(module, p["conf_path"], conf, 0o644)
+            write_atomic(p["conf_path"], conf, mode=0o644)
         if old_batch != batch:
-            _write(module, p["routes_path"], batch, 0o644)
-    except OSError as exc:
-        module.fail_json(msg=f"cannot write {exc.filename}: {exc.strerror}")
+            write_atomic(p["routes_path"], batch, mode=0o644)
+    except FileWriteError as exc:
+        module.fail_json(msg=f"pod_network: {exc}", path=exc.path)
     for route in add:
         _ip(module, "route", "replace", route.subnet, "via", route.via, "proto", str(p["route_protocol"]))
     for dst in delete:

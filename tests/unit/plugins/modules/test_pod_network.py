@@ -72,3 +72,11 @@ def test_bad_input_names_the_problem_and_touches_nothing(run_module, kernel, tmp
     assert kernel["ran"] == [] and not (tmp_path / "net.d").exists()
     result = run_module(pod_network.main, args(tmp_path, route_protocol=300))
     assert result["failed"] and "route_protocol 300" in result["msg"]
+
+
+def test_an_unusable_path_is_reported_and_nothing_changes(run_module, kernel, tmp_path):
+    (tmp_path / "net.d").write_text("a file where the directory should be")
+    result = run_module(pod_network.main, args(tmp_path))
+    assert result["failed"] and "pod_network: cannot" in result["msg"] and "10-v6kube.conflist" in result["msg"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["net.d"] and kernel["routes"] == []
+
