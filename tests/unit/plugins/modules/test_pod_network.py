@@ -79,4 +79,3 @@ def test_an_unusable_path_is_reported_and_nothing_changes(run_module, kernel, tm
     result = run_module(pod_network.main, args(tmp_path))
     assert result["failed"] and "pod_network: cannot" in result["msg"] and "10-v6kube.conflist" in result["msg"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["net.d"] and kernel["routes"] == []
-
