@@ -21,6 +21,9 @@ description:
     O(owner), O(group) and O(mode) (default V(0600)), keeping the previous version next to it (C(<path>.v6kube-previous))
     for the rollback of the P(v6kube.cluster.netplan#role) role; removes that copy when there was no
     previous file.
+  - With O(stage=true) the live file is not touched; a configuration that differs from it is written to
+    C(<path>.v6kube-staged), a name netplan does not read, for the role's guard to put live once it is armed;
+    a staged file that is no longer needed (the live file already has the content) is removed.
   - Does not run C(netplan apply); the role applies with an automatic rollback.
 options:
   interfaces:
@@ -49,6 +52,12 @@ options:
     description: Validate the rendered file with C(netplan generate) in a scratch root before writing it.
     type: bool
     default: true
+  stage:
+    description:
+      - Write a changed configuration to C(<path>.v6kube-staged) instead of O(path), leaving the live file and
+        its previous version alone. RV(pending) tells whether the staged file differs from the live one.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - ansible.builtin.files
 attributes:
@@ -85,6 +94,15 @@ previous:
   description: Where the previous version was kept, or null when there was none.
   returned: success
   type: str
+staged:
+  description: The staged file holding the new configuration (O(stage=true)), or null when nothing is staged.
+  returned: success
+  type: str
+  sample: /etc/netplan/60-v6kube.yaml.v6kube-staged
+pending:
+  description: Whether the configuration differs from the live file (with O(stage=true), it waits in RV(staged)).
+  returned: success
+  type: bool
 gateways:
   description: Default gateways of the configuration, with their interface, for reachability checks.
   returned: success
@@ -141,6 +159,35 @@ def netplan_generate(module, path, content):
         shutil.rmtree(root, ignore_errors=True)
 
 
+def stage(module, path, content, live, gateways):
+    """Write ``content`` to ``<path>.v6kube-staged`` when it differs from ``live`` (the live file's content),
+    else drop a stale staged file. Exits the module."""
+    pending = content != live
+    staged = path + ".v6kube-staged"
+    try:
+        before = read_text(staged)
+    except FileWriteError as exc:
+        module.fail_json(msg=str(exc), path=path)
+    if pending:
+        attributes = {}
+        changed = write_file(module, staged, content, before=before, default_mode=0o600,
+                             diff=attributes if before is not None else None)
+    else:
+        changed = before is not None
+        if changed and not module.check_mode:
+            try:
+                os.unlink(staged)
+            except OSError as exc:
+                module.fail_json(msg=f"cannot remove the stale staged file {staged}: {exc}", path=path)
+    result = dict(changed=changed, path=path, staged=staged if pending else None, pending=pending,
+                  previous=None, gateways=gateways)
+    if os.path.exists(path + ".v6kube-previous"):
+        result["previous"] = path + ".v6kube-previous"
+    if module._diff:
+        result["diff"] = dict(before=live or "", after=content, before_header=path, after_header=staged)
+    module.exit_json(**result)
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -149,6 +196,7 @@ def main():
             renderer=dict(type="str", default="networkd", choices=["networkd", "NetworkManager"]),
             path=dict(type="path", default="/etc/netplan/60-v6kube.yaml"),
             validate=dict(type="bool", default=True),
+            stage=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
         add_file_common_args=True,
@@ -178,6 +226,9 @@ def main():
             module.fail_json(msg=f"netplan generate rejects the rendered configuration: {output}", path=path,
                              rendered=content)
 
+    if module.params["stage"]:
+        stage(module, path, content, before, gateways)
+
     previous = path + ".v6kube-previous"
     if content_changed and not module.check_mode:
         try:
@@ -193,7 +244,8 @@ def main():
                          diff=attributes if before is not None else None)
     keeps_previous = before is not None if content_changed else os.path.exists(previous)
 
-    result = dict(changed=changed, path=path, previous=previous if keeps_previous else None, gateways=gateways)
+    result = dict(changed=changed, path=path, previous=previous if keeps_previous else None, staged=None,
+                  pending=False, gateways=gateways)
     if module._diff:
         result["diff"] = dict(before=before or "", after=content, before_header=path, after_header=path)
         if attributes:

@@ -41,6 +41,11 @@ def test_resolver_configured(host):
 def test_rollback_guard_disarmed(host):
     assert not host.file("/var/lib/v6kube/netplan-rollback.armed").exists
     assert host.run("systemctl is-active v6kube-netplan-rollback.timer").stdout.strip() != "active"
+    assert not host.file(FILE + ".v6kube-staged").exists
+
+
+def test_boot_time_rollback_enabled(host):
+    assert host.run("systemctl is-enabled v6kube-netplan-guard-boot.service").stdout.strip() == "enabled"
 
 
 def test_gateway_reachable(host):

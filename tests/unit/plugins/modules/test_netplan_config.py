@@ -79,6 +79,44 @@ def test_write_failure_is_a_clean_message_and_leaves_no_temporary_file(run_modul
     assert os.listdir(os.path.dirname(a["path"])) == []
 
 
+def test_stage_leaves_the_live_file_alone(run_module, tmp_path):
+    a = args(tmp_path)
+    run_module(netplan_config.main, a)
+    live = open(a["path"], encoding="utf-8").read()
+    b = dict(args(tmp_path, [dict(IFACES[0], mtu=9000)]), stage=True)
+    result = run_module(netplan_config.main, b, diff=True)
+    staged = a["path"] + ".v6kube-staged"
+    assert result["changed"] and result["pending"] and result["staged"] == staged
+    assert open(a["path"], encoding="utf-8").read() == live
+    assert "mtu: 9000" in open(staged, encoding="utf-8").read()
+    assert os.stat(staged).st_mode & 0o777 == 0o600
+    assert result["diff"]["before"] == live and "mtu: 9000" in result["diff"]["after"]
+    assert not os.path.exists(a["path"] + ".v6kube-previous")
+    # Staged again unchanged: nothing to write, still pending.
+    again = run_module(netplan_config.main, b)
+    assert not again["changed"] and again["pending"]
+
+
+def test_stage_drops_a_stale_staged_file(run_module, tmp_path):
+    a = args(tmp_path)
+    run_module(netplan_config.main, a)
+    run_module(netplan_config.main, dict(args(tmp_path, [dict(IFACES[0], mtu=9000)]), stage=True))
+    staged = a["path"] + ".v6kube-staged"
+    check = run_module(netplan_config.main, dict(a, stage=True), check_mode=True)
+    assert check["changed"] and not check["pending"] and os.path.exists(staged)
+    result = run_module(netplan_config.main, dict(a, stage=True))
+    assert result["changed"] and not result["pending"] and result["staged"] is None
+    assert not os.path.exists(staged)
+    assert not run_module(netplan_config.main, dict(a, stage=True))["changed"]
+
+
+def test_stage_in_check_mode_writes_nothing(run_module, tmp_path):
+    a = dict(args(tmp_path), stage=True)
+    result = run_module(netplan_config.main, a, check_mode=True)
+    assert result["changed"] and result["pending"]
+    assert not os.path.exists(os.path.dirname(a["path"])) or os.listdir(os.path.dirname(a["path"])) == []
+
+
 def test_documentation_parses():
     for text in (netplan_config.DOCUMENTATION, netplan_config.EXAMPLES, netplan_config.RETURN):
         assert yaml.safe_load(text)
@@ -88,6 +126,7 @@ def test_return_documentation_matches_the_result(run_module, tmp_path, return_do
     a = args(tmp_path)
     return_documented(netplan_config.RETURN, run_module(netplan_config.main, a, check_mode=True), "check mode")
     return_documented(netplan_config.RETURN, run_module(netplan_config.main, a, diff=True))
+    return_documented(netplan_config.RETURN, run_module(netplan_config.main, dict(a, stage=True), diff=True))
     bad = args(tmp_path, [{"name": "eth0", "addresses": ["10.0.0.1/24"]}])
     return_documented(netplan_config.RETURN, run_module(netplan_config.main, bad), "failure")
 
