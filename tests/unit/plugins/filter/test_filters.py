@@ -10,10 +10,10 @@ import pytest
 import yaml
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.v6kube.cluster.plugins.module_utils import _ipv6, _kubeadm, _plan, _sans
+from ansible_collections.v6kube.cluster.plugins.module_utils import _ipv6, _kubeadm, _plan, _release, _sans
 
 FILTERS = ("subnet_nth", "carve", "ip_endpoint", "host_interface", "network_plan", "cert_sans", "kubeadm_config",
-           "kubeadm_redact")
+           "kubeadm_redact", "release_arch")
 
 
 def load(name):
@@ -54,6 +54,12 @@ def test_ip_endpoint_filter():
 )
 def test_host_interface_filter(address, subnets, expected):
     assert load("host_interface")(address, subnets) == expected
+
+
+@pytest.mark.parametrize(("machine", "expected"), [("x86_64", "amd64"), ("aarch64", "arm64"), ("arm64", "arm64"),
+                                                   ("ppc64le", "ppc64le"), ("s390x", "s390x")])
+def test_release_arch_filter(machine, expected):
+    assert load("release_arch")(machine) == expected
 
 
 def test_network_plan_filter():
@@ -99,6 +105,10 @@ def test_cert_sans_filter():
          r"^v6kube\.cluster\.network_plan: the plan has 19900 problems:\n(  - .*\n){50}  - \.\.\. and 19850 more "),
         ("cert_sans", ({"service_subnets": ["x"]},), r"^v6kube\.cluster\.cert_sans: service_subnets\[0\] 'x' has no prefix"),
         ("cert_sans", ([],), r"^v6kube\.cluster\.cert_sans: the input must be a mapping"),
+        ("release_arch", ("riscv64",), r"^v6kube\.cluster\.release_arch: architecture 'riscv64' has no Kubernetes "
+                                       r"or etcd release; supported: aarch64, amd64, arm64, ppc64le, s390x, x86_64$"),
+        ("release_arch", ("x86_64\n",), r"^v6kube\.cluster\.release_arch: architecture 'x86_64\\n' has no "),
+        ("release_arch", (None,), r"^v6kube\.cluster\.release_arch: architecture is required"),
     ],
 )
 def test_invalid_input_is_an_ansible_error(name, args, match):
@@ -138,6 +148,7 @@ VALID_CALLS = {
         "service_subnets": ["2001:db8:43::/112"], "cluster_domain": "cluster.local", "extra": ["api.example.com"]},), {}),
     "kubeadm_config": ("the input", (KUBEADM,), {}),
     "kubeadm_config/join": ("the input", (dict(KUBEADM, kind="join_control_plane"),), {}),
+    "release_arch": ("architecture", ("x86_64",), {}),
 }
 HUGE = 10**5000
 DIGITS = "9" * 5000
@@ -315,7 +326,7 @@ def documented(name):
 @pytest.mark.parametrize(
     ("name", "core"),
     [("subnet_nth", _ipv6.subnet_nth), ("carve", _ipv6.carve), ("ip_endpoint", _ipv6.ip_endpoint),
-     ("host_interface", _ipv6.host_interface),
+     ("host_interface", _ipv6.host_interface), ("release_arch", _release.release_arch),
      ("network_plan", _plan.resolve_plan), ("cert_sans", _sans.cert_sans), ("kubeadm_config", _kubeadm.kubeadm_config)],
 )
 def test_documented_options_are_the_arguments(name, core):
