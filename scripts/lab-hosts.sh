@@ -115,6 +115,18 @@ create_network() {
   log "lab: created IPv6-only network $network ($subnet)"
 }
 
+# The lab's IPv4 network: attached only to a host that a dual-stack check turns into a dual-stack node (its IPv6
+# address stays on the IPv6-only network). Nothing else in the lab has IPv4.
+create_ipv4_network() {
+  local name=${network}4 subnet4=10.48.0.0/24
+  if podman network exists "$name"; then
+    log "lab: network $name exists"
+    return
+  fi
+  podman network create --subnet "$subnet4" --gateway 10.48.0.1 "$name" >/dev/null
+  log "lab: created IPv4 network $name ($subnet4) for dual-stack checks"
+}
+
 install_packages
 install_engine_conf
 mkdir -p "$images"
@@ -122,4 +134,5 @@ build_image v6kube-min "$min_packages" 'CMD ["sleep", "infinity"]' 'STOPSIGNAL S
 build_image v6kube-systemd "$systemd_packages" 'CMD ["/sbin/init"]' 'STOPSIGNAL SIGRTMIN+3'
 build_image v6kube-netfilter "$netfilter_packages"
 create_network
+create_ipv4_network
 log "lab: ready in $(( $(date +%s) - start ))s (images ${images}, network ${network} ${subnet})"
