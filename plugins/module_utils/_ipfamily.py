@@ -189,8 +189,8 @@ def audit_service(svc: Mapping[str, Any]) -> list[Finding]:
         return []
     findings = []
     families = [str(f) for f in _list(spec.get("ipFamilies"))]
-    cluster_ips = [str(ip) for ip in _list(spec.get("clusterIPs")) or ([spec["clusterIP"]] if spec.get("clusterIP")
-                                                                         else [])]
+    cluster_ips = [str(ip) for ip in _list(spec.get("clusterIPs"))
+                   or ([spec["clusterIP"]] if spec.get("clusterIP") else [])]
     policy = str(spec.get("ipFamilyPolicy") or "SingleStack")
     v4_ips = [ip for ip in cluster_ips if is_ipv4(ip)]
     if "IPv4" in families or v4_ips:

@@ -23,7 +23,7 @@ description:
   - Lists every kind in pages (C(limit) and C(continue)), auditing each page as it arrives, so memory stays
     bounded on large clusters.
   - Changes nothing. Runs where it is called; with a kubeconfig on the controller, run it there
-    (C(delegate_to: localhost) or a play on localhost).
+    (C(delegate_to=localhost) or a play on localhost, as C(playbooks/audit.yml) does).
   - Every failure - kubeconfig missing or invalid, API server unreachable, TLS verification failed, credentials
     rejected, a list forbidden by RBAC - is reported as one message naming what failed.
   - IPv4 literal detection is textual. A literal is a dotted quad of decimal octets 0 to 255 without leading
@@ -73,8 +73,11 @@ attributes:
     description: The module only reads; it runs the same in check mode.
   diff_mode:
     support: none
+    description: Nothing is changed, so there is no diff.
   platform:
     platforms: posix
+    support: full
+    description: Any host with the kubernetes Python client that reaches the API server.
 seealso:
   - name: IPv4/IPv6 dual-stack
     description: How Kubernetes assigns the IP families of a Service and which changes an update may make.

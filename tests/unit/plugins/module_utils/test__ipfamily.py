@@ -135,10 +135,9 @@ def test_pods():
     assert audit_pod(pod("b", ["fd00:42::9"])) == []
     # hostNetwork: one finding, not also an IPv4 pod IP (that is the node's address, reported on the Node).
     assert [f.what for f in audit_pod(pod("c", ["192.0.2.7", "fd00:40::7"], host_network=True))] == ["pod-hostnetwork"]
-    literal = audit_pod(pod("d", ["fd00:42::9"], env=[{"name": "DB", "value": "10.1.2.3:5432"},
-                                                    {"name": "APP_VERSION", "value": "1.2.3.4"},
-                                                    {"name": "REF", "valueFrom": {"fieldRef": {}}}],
-                            args=["--bind=0.0.0.0", "--peer=10.1.2.3"]))
+    env = [{"name": "DB", "value": "10.1.2.3:5432"}, {"name": "APP_VERSION", "value": "1.2.3.4"},
+           {"name": "REF", "valueFrom": {"fieldRef": {}}}]
+    literal = audit_pod(pod("d", ["fd00:42::9"], env=env, args=["--bind=0.0.0.0", "--peer=10.1.2.3"]))
     assert [(f.what, f.heuristic, f.step) for f in literal] == [("container-ipv4-literal", True, "config")]
     assert literal[0].detail == "container app: env DB=10.1.2.3; args 0.0.0.0, 10.1.2.3"
     assert audit_pod(pod("d", ["fd00:42::9"], env=[{"name": "DB", "value": "10.1.2.3"}]), heuristics=False) == []
@@ -167,8 +166,8 @@ def test_plan_orders_the_steps_and_lists_each_object_once():
         (4, "nodes", False, False), (5, "pods", True, False)]
     assert steps[3]["objects"] == ["Node w1"]  # two findings, one object
     assert steps[1]["objects"] == ["Service shop/b"]
-    assert [f.step for f in sorted(findings, key=sort_key)] == ["config", "services-recreate", "services-in-place",
-                                                                 "nodes", "nodes", "pods"]
+    ordered = [f.step for f in sorted(findings, key=sort_key)]
+    assert ordered == ["config", "services-recreate", "services-in-place", "nodes", "nodes", "pods"]
     total = counts(findings)
     assert set(total) == set(CODES) and total["node-ipv4-internalip"] == 1 and total["ingress-ipv4"] == 0
     assert plan([]) == [] and set(CODES.values()) <= set(STEPS)
