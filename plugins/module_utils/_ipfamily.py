@@ -51,7 +51,7 @@ KINDS = ("services", "endpointslices", "nodes", "pods", "ingresses", "configmaps
 # step id -> (title, what to do, whether the objects must be deleted and created again)
 STEPS: dict[str, tuple[str, str, bool]] = {
     "config": (
-        "IPv4 literals in configuration (heuristic)",
+        "IPv4 literals in configuration",
         "Replace IPv4 addresses in ConfigMaps and in container env, command and args by DNS names or IPv6 "
         "addresses, then roll the workloads that read them. Review each one: the match is textual.",
         False),
@@ -198,6 +198,9 @@ def audit_service(svc: Mapping[str, Any]) -> list[Finding]:
         detail = (f"ipFamilyPolicy {policy}, ipFamilies [{', '.join(families)}], "
                   f"clusterIPs [{', '.join(cluster_ips)}]; IPv4 is the "
                   f"{'primary family: delete and create' if primary_v4 else 'secondary family: update in place'}")
+        if primary_v4 and _is_apiserver_service(svc):
+            detail += (" (kube-apiserver's own: make the IPv6 range primary in --service-cluster-ip-range, then "
+                       "delete it; kube-apiserver creates it again)")
         findings.append(_finding("Service", svc, "service-ipv4-family", detail,
                                  "services-recreate" if primary_v4 else "services-in-place"))
     elif policy != "SingleStack":
@@ -217,6 +220,11 @@ def audit_service(svc: Mapping[str, Any]) -> list[Finding]:
     return findings
 
 
+def _is_apiserver_service(obj: Mapping[str, Any]) -> bool:
+    meta = _map(obj.get("metadata"))
+    return meta.get("namespace") == "default" and meta.get("name") == "kubernetes"
+
+
 def audit_endpointslice(eps: Mapping[str, Any]) -> list[Finding]:
     if eps.get("addressType") != "IPv4":
         return []
@@ -224,8 +232,10 @@ def audit_endpointslice(eps: Mapping[str, Any]) -> list[Finding]:
     addresses = [str(a) for e in _list(eps.get("endpoints")) if isinstance(e, Mapping)
                  for a in _list(e.get("addresses"))]
     service = labels.get("kubernetes.io/service-name")
-    manager = labels.get("endpointslice.kubernetes.io/managed-by") or "unknown manager"
-    detail = (f"addressType IPv4 ({len(addresses)} addresses{': ' + _shown(addresses) if addresses else ''}), "
+    manager = labels.get("endpointslice.kubernetes.io/managed-by") or (
+        "kube-apiserver (--advertise-address)" if _is_apiserver_service(eps) else "unknown manager")
+    count = f"{len(addresses)} address{'' if len(addresses) == 1 else 'es'}"
+    detail = (f"addressType IPv4 ({count}{': ' + _shown(addresses) if addresses else ''}), "
               f"of Service {service or '(none)'}, managed by {manager}")
     return [_finding("EndpointSlice", eps, "endpointslice-ipv4", detail)]
 

@@ -245,7 +245,7 @@ def test_the_playbook_writes_the_report_and_the_gate_fails(kube_api_factory, tmp
     # The plan, in order: config first, pods last; heuristics marked. Nodes are cluster-scoped: namespaces do
     # not limit them.
     headings = [line for line in text.splitlines() if line.startswith("### ") and line[4].isdigit()]
-    assert headings[0].startswith("### 1. IPv4 literals in configuration (heuristic)"), headings
+    assert headings[0] == "### 1. IPv4 literals in configuration (heuristic, review each)", headings
     assert [h.split(". ", 1)[1].split(" (")[0] for h in headings] == [
         "IPv4 literals in configuration", "Services with an IPv4 primary family",
         "Services with an IPv4 secondary family or not IPv6 SingleStack", "EndpointSlices of addressType IPv4",

@@ -99,6 +99,12 @@ def test_endpointslices_nodes_ingresses():
            "addressType": "IPv4", "endpoints": [{"addresses": ["10.244.0.5"]}]}
     [found] = audit_endpointslice(eps)
     assert found.what == "endpointslice-ipv4" and "of Service s" in found.detail and "10.244.0.5" in found.detail
+    assert "(1 address: 10.244.0.5)" in found.detail
+    apiserver = audit_endpointslice({"metadata": {"name": "kubernetes", "namespace": "default"},
+                                     "addressType": "IPv4", "endpoints": [{"addresses": ["192.0.2.1"]}]})
+    assert "managed by kube-apiserver (--advertise-address)" in apiserver[0].detail
+    [own] = audit_service(svc("kubernetes", ["IPv4"], ["10.96.0.1"], ns="default"))
+    assert own.step == "services-recreate" and "kube-apiserver creates it again" in own.detail
     assert audit_endpointslice(dict(eps, addressType="IPv6")) == []
     assert audit_endpointslice(dict(eps, addressType="FQDN")) == []
 
