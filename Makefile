@@ -80,6 +80,7 @@ plan: deps ## Print the address plan of INVENTORY (default inventories/example)
 bench: deps toolchain ## Benchmarks, printed as ratios against baselines from the same run
 	python benchmarks/run.py
 	python benchmarks/etcd_backup.py
+	python benchmarks/ipfamily_audit.py
 
 .PHONY: clean
 clean: ## Remove the lab containers and build outputs (keeps caches)

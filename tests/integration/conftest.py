@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -11,6 +12,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / ".cache" / "collections"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # kube_api, for the tests (--import-mode=importlib)
+
+from kube_api import FLAVOURS, start_kube_api  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -30,3 +34,27 @@ def toolchain():
         return Path(result.stdout.strip())
 
     return locate
+
+
+@pytest.fixture(scope="session")
+def kube_api_factory(toolchain, tmp_path_factory):
+    """``get(flavour) -> KubeApi``: a real kube-apiserver and etcd of that flavour (tests/integration/kube_api.py),
+    started at most once per session on first use and stopped at the end of the session.
+
+    The servers are shared by every test of the session: a test creates its objects in namespaces of its own
+    (named after the test) and asserts only on those, plus cluster-scoped objects it created with names of its
+    own. Without the toolchain build the tests skip (bare pytest) or fail (``make test``), like ``toolchain``."""
+    stack = contextlib.ExitStack()
+    servers: dict = {}
+
+    def get(flavour: str):
+        if flavour not in FLAVOURS:
+            raise ValueError(f"flavour {flavour!r} is not one of {', '.join(FLAVOURS)}")
+        if flavour not in servers:
+            bin_dirs = {"kubernetes": toolchain("kubernetes"), "etcd": toolchain("etcd")}
+            workdir = tmp_path_factory.mktemp(f"kube-api-{flavour}")
+            servers[flavour] = stack.enter_context(start_kube_api(workdir, flavour, bin_dirs))
+        return servers[flavour]
+
+    with stack:
+        yield get
