@@ -23,8 +23,9 @@ The plan removes IPv4 from the top down, consumers before what they consume:
    manager (for ``default/kubernetes`` that is kube-apiserver's ``--advertise-address``).
 5. ``load-balancers`` - IPv4 in the status of LoadBalancer Services and Ingresses: the load balancer
    implementation (address pools, cloud controller, ingress controller) hands out IPv6 only.
-6. ``host-network`` - hostNetwork Pods see every address of their node: check they listen and connect over
-   IPv6 before the nodes lose IPv4 in step 7.
+6. ``host-network`` - hostNetwork Pods on nodes with IPv4 (their pod IPs, the node's addresses, include IPv4)
+   see every address of their node: check they listen and connect over IPv6 before the nodes lose IPv4 in
+   step 7. On an IPv6-only node they are no IPv4 dependency and are not reported.
 7. ``nodes`` - IPv4 InternalIPs and pod ranges of Nodes: kubelet ``--node-ip`` IPv6 only, the IPv4 pod range
    and the IPv4 service range removed from kube-controller-manager and kube-apiserver. Last among the
    infrastructure because a node without an IPv4 address cannot route its IPv4 pod range (the collection's pod
@@ -276,9 +277,11 @@ def audit_pod(pod: Mapping[str, Any], heuristics: bool = True) -> list[Finding]:
         pod_ips = [str(status["podIP"])]
     v4 = [ip for ip in pod_ips if is_ipv4(ip)]
     if spec.get("hostNetwork") is True:
-        findings.append(_finding("Pod", pod, "pod-hostnetwork",
-                                 f"hostNetwork on node {spec.get('nodeName') or '(unscheduled)'}"
-                                 f"{'; pod IPs ' + ', '.join(pod_ips) if pod_ips else ''}{_owner(pod)}"))
+        # Only on a node with IPv4: on an IPv6-only node a hostNetwork Pod has nothing IPv4 to depend on.
+        if v4:
+            findings.append(_finding("Pod", pod, "pod-hostnetwork",
+                                     f"hostNetwork on node {spec.get('nodeName') or '(unscheduled)'}"
+                                     f"; pod IPs {', '.join(pod_ips)}{_owner(pod)}"))
     elif v4:
         findings.append(_finding("Pod", pod, "pod-ipv4-podip", f"pod IP {', '.join(v4)}{_owner(pod)}"))
     if heuristics:

@@ -15,7 +15,7 @@ description:
   - Reads a cluster through a kubeconfig and reports what still depends on IPv4 - Services whose C(ipFamilies)
     or C(clusterIPs) include IPv4 or that are not IPv6 C(SingleStack), IPv4 C(externalIPs) and
     C(loadBalancerIP), EndpointSlices of addressType IPv4, Nodes with IPv4 InternalIPs or pod ranges, Pods with
-    IPv4 pod IPs, hostNetwork Pods, IPv4 addresses in the status of LoadBalancer Services and Ingresses and,
+    IPv4 pod IPs, hostNetwork Pods on nodes with IPv4, IPv4 addresses in the status of LoadBalancer Services and Ingresses and,
     marked as heuristic, IPv4 literals in ConfigMaps and in the env, command and args of containers.
   - Returns the findings and a migration plan - the steps that have findings, in the order to take them, with
     the objects each one changes and whether they must be deleted and created again (a Service's primary IP
@@ -174,7 +174,7 @@ counts:
       description: Ingresses with an IPv4 address in their status.
       type: int
     pod-hostnetwork:
-      description: hostNetwork Pods.
+      description: hostNetwork Pods on nodes with IPv4 (an IPv4 address among their pod IPs).
       type: int
     node-ipv4-internalip:
       description: Nodes with an IPv4 InternalIP.

@@ -95,8 +95,10 @@ def plant_ipv6_only(api, ns, node):
                   "release": "app v1.2.3.4, build 2.0.0.1.7", "VERSION": "1.2.3.4", "loopback": "127.0.0.1"}},
         _pod(ns, "app-v6", node, env=[{"name": "UPSTREAM", "value": "[fd00:42:31::5]:8080"},
                                       {"name": "APP_VERSION", "value": "10.1.2.3"}]),
+        _pod(ns, "kube-proxy-v6", node, host_network=True),
     ])
     _status(api, ns, "pod", "app-v6", {"podIP": "fd00:42:31::9", "podIPs": [{"ip": "fd00:42:31::9"}]})
+    _status(api, ns, "pod", "kube-proxy-v6", {"podIP": "fd00:40::31", "podIPs": [{"ip": "fd00:40::31"}]})
 
 
 def plant_dual(api, ns, node4, node6):
@@ -119,6 +121,7 @@ def plant_dual(api, ns, node4, node6):
         _pod(ns, "app-dual", node4),
         _pod(ns, "app-v6", node6),
         _pod(ns, "agent", node4, host_network=True),
+        _pod(ns, "agent-v6", node6, host_network=True),
         _pod(ns, "client", node6, env=[{"name": "DB_HOST", "value": "10.96.7.7"},
                                        {"name": "IMAGE_VERSION", "value": "1.2.3.4"}]),
         {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "web", "namespace": ns},
@@ -127,6 +130,8 @@ def plant_dual(api, ns, node4, node6):
     _status(api, ns, "pod", "app-dual", {"podIP": "fd00:42:41::9",
                                          "podIPs": [{"ip": "fd00:42:41::9"}, {"ip": "10.244.41.9"}]})
     _status(api, ns, "pod", "app-v6", {"podIP": "fd00:42:42::9", "podIPs": [{"ip": "fd00:42:42::9"}]})
+    _status(api, ns, "pod", "agent", {"podIP": "fd00:40::41", "podIPs": [{"ip": "fd00:40::41"}, {"ip": "192.0.2.41"}]})
+    _status(api, ns, "pod", "agent-v6", {"podIP": "fd00:40::42", "podIPs": [{"ip": "fd00:40::42"}]})
     _status(api, ns, "service", "lb-v6", {"loadBalancer": {"ingress": [{"ip": "203.0.113.10"}]}})
     _status(api, ns, "ingress", "web", {"loadBalancer": {"ingress": [{"ip": "203.0.113.11"}]}})
 

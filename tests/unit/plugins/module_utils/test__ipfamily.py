@@ -141,6 +141,8 @@ def test_pods():
     assert audit_pod(pod("b", ["fd00:42::9"])) == []
     # hostNetwork: one finding, not also an IPv4 pod IP (that is the node's address, reported on the Node).
     assert [f.what for f in audit_pod(pod("c", ["192.0.2.7", "fd00:40::7"], host_network=True))] == ["pod-hostnetwork"]
+    # On an IPv6-only node (kubeadm's static pods, kube-proxy) a hostNetwork Pod depends on nothing IPv4.
+    assert audit_pod(pod("c", ["fd00:40::7"], host_network=True)) == []
     env = [{"name": "DB", "value": "10.1.2.3:5432"}, {"name": "APP_VERSION", "value": "1.2.3.4"},
            {"name": "REF", "valueFrom": {"fieldRef": {}}}]
     literal = audit_pod(pod("d", ["fd00:42::9"], env=env, args=["--bind=0.0.0.0", "--peer=10.1.2.3"]))
