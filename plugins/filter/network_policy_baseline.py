@@ -26,14 +26,57 @@ options:
     elements: str
     required: true
   exceptions:
-    description:
-      - Allowed traffic beyond DNS. Each has C(name) (the policy is C(v6kube-allow-NAME)), C(direction)
-        (V(ingress) or V(egress)), C(peers) (a list of C(pod_selector), C(namespace_selector) (label mappings) and/or
-        C(ip_block) (a CIDR, or C(cidr) with C(except))), optional C(ports) (C(port), C(protocol), C(end_port)),
-        optional C(namespaces) (a subset of the selected ones) and C(pod_selector) (the pods it applies to).
+    description: Allowed traffic beyond DNS, one policy C(v6kube-allow-NAME) each.
     type: list
     elements: dict
     default: []
+    suboptions:
+      name:
+        description: The policy is C(v6kube-allow-NAME); a lowercase DNS label.
+        type: str
+        required: true
+      direction:
+        description: V(ingress) or V(egress).
+        type: str
+        choices: [ingress, egress]
+        required: true
+      peers:
+        description: Who may be reached or may reach; an empty list is refused (it would allow everyone).
+        type: list
+        elements: dict
+        required: true
+        suboptions:
+          pod_selector:
+            description: Labels of the peer pods (matchLabels).
+            type: dict
+          namespace_selector:
+            description: Labels of the peer namespaces (matchLabels); with O(exceptions[].peers[].pod_selector), both must match.
+            type: dict
+          ip_block:
+            description: An address range; not with a selector.
+            type: dict
+            suboptions:
+              cidr:
+                description: An IPv6 (or IPv4) CIDR without host bits.
+                type: str
+                required: true
+              except:
+                description: Ranges inside O(exceptions[].peers[].ip_block.cidr) left out.
+                type: list
+                elements: str
+      ports:
+        description:
+          - Ports, each a number or a mapping with C(port) (number or name), C(protocol) (V(TCP), V(UDP), V(SCTP);
+            default V(TCP)) and C(end_port); empty allows every port.
+        type: list
+        default: []
+      namespaces:
+        description: Only these of the selected namespaces; default all of them.
+        type: list
+        elements: str
+      pod_selector:
+        description: Only the pods with these labels get the exception; default all pods of the namespace.
+        type: dict
   include_kube_system:
     description: Allow C(kube-system) among the namespaces.
     type: bool
@@ -66,7 +109,7 @@ EXAMPLES = r"""
   ansible.builtin.set_fact:
     baseline: >-
       {{ ['shop', 'blog'] | v6kube.cluster.network_policy_baseline(
-           [{'name': 'web', 'direction': 'ingress', 'peers': [{'ip_block': '2001:db8::/32'}],
+           [{'name': 'web', 'direction': 'ingress', 'peers': [{'ip_block': {'cidr': '2001:db8::/32'}}],
              'ports': [{'port': 443}]}], existing=found) }}
 """
 

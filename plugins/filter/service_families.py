@@ -27,7 +27,6 @@ options:
   _input:
     description: The live Service objects (C(resources) of C(kubernetes.core.k8s_info) with O(kind=Service)).
     type: list
-    elements: dict
     required: true
   services:
     description: The Services to manage besides the cluster DNS Service.

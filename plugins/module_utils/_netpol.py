@@ -18,11 +18,14 @@ import ipaddress
 import re
 from typing import Any, Mapping, Sequence
 
+from ansible_collections.v6kube.cluster.plugins.module_utils._ipv6 import show
+
 MANAGED_BY = {"app.kubernetes.io/managed-by": "v6kube.cluster"}
 DENY_NAME = "v6kube-default-deny"
 DNS_NAME = "v6kube-allow-dns"
 EXCEPTION_PREFIX = "v6kube-allow-"
 MAX_ITEMS = 200
+MAX_PROBLEMS = 20
 PROTOCOLS = ("TCP", "UDP", "SCTP")
 DIRECTIONS = ("ingress", "egress")
 _DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
@@ -36,8 +39,9 @@ class NetworkPolicyError(ValueError):
     """Every problem of the input at once."""
 
     def __init__(self, problems: list[str]):
-        shown = problems[:MAX_ITEMS]
-        super().__init__(shown[0] if len(shown) == 1 else
+        shown = problems[:MAX_PROBLEMS] + ([f"... and {len(problems) - MAX_PROBLEMS} more"]
+                                           if len(problems) > MAX_PROBLEMS else [])
+        super().__init__(shown[0] if len(problems) == 1 else
                          f"the input has {len(problems)} problems: " + "; ".join(shown))
         self.problems = problems
 
@@ -52,9 +56,9 @@ def _labels(value: Any, where: str, problems: list[str]) -> dict[str, str]:
         prefix, _, name = key.rpartition("/")
         if (prefix and not all(_DNS1123_LABEL.fullmatch(p) for p in prefix.split("."))) or len(prefix) > 253 \
                 or not _LABEL_NAME.fullmatch(name):
-            problems.append(f"{where} key {key!r} is not a label key")
+            problems.append(f"{where} key {show(key)} is not a label key")
         elif not _LABEL_VALUE.fullmatch(val):
-            problems.append(f"{where}[{key}] value {val!r} is not a label value")
+            problems.append(f"{where}[{key}] value {show(val)} is not a label value")
         else:
             out[key] = val
     return out
@@ -63,8 +67,8 @@ def _labels(value: Any, where: str, problems: list[str]) -> dict[str, str]:
 def _cidr(value: Any, where: str, problems: list[str]) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
     try:
         return ipaddress.ip_network(str(value), strict=True)
-    except ValueError as exc:
-        problems.append(f"{where} {value!r} is not a CIDR without host bits ({exc})")
+    except ValueError:
+        problems.append(f"{where} {show(value)} is not a CIDR without host bits")
         return None
 
 
@@ -119,7 +123,7 @@ def _port(port: Any, where: str, problems: list[str]) -> dict[str, Any] | None:
         return None
     protocol = str(port.get("protocol", "TCP")).upper()
     if protocol not in PROTOCOLS:
-        problems.append(f"{where}.protocol {port.get('protocol')!r} is not one of {', '.join(PROTOCOLS)}")
+        problems.append(f"{where}.protocol {show(port.get('protocol'))} is not one of {', '.join(PROTOCOLS)}")
         return None
     out: dict[str, Any] = {"protocol": protocol}
     value = port.get("port")
@@ -130,12 +134,12 @@ def _port(port: Any, where: str, problems: list[str]) -> dict[str, Any] | None:
         elif _PORT_NAME.fullmatch(text) and not text.isdigit():
             out["port"] = text
         else:
-            problems.append(f"{where}.port {value!r} is not a port number (1-65535) or a port name")
+            problems.append(f"{where}.port {show(value)} is not a port number (1-65535) or a port name")
             return None
     if port.get("end_port") is not None:
         end = str(port["end_port"])
         if not isinstance(out.get("port"), int) or not end.isdigit() or not out["port"] <= int(end) <= 65535:
-            problems.append(f"{where}.end_port {port['end_port']!r} needs a numeric port and must lie between "
+            problems.append(f"{where}.end_port {show(port['end_port'])} needs a numeric port and must lie between "
                             "it and 65535")
             return None
         out["endPort"] = int(end)
@@ -159,7 +163,7 @@ def baseline(namespaces: Sequence[Any], exceptions: Sequence[Any] = (), include_
         problems.append("namespaces is empty: name the namespaces that get the baseline")
     for i, ns in enumerate(namespaces or []):
         if not isinstance(ns, str) or not _DNS1123_LABEL.fullmatch(ns):
-            problems.append(f"namespaces[{i}] {ns!r} is not a namespace name")
+            problems.append(f"namespaces[{i}] {show(ns)} is not a namespace name")
         elif ns == "kube-system" and not include_kube_system:
             problems.append("namespaces lists kube-system, which the baseline leaves alone unless "
                             "network_policy_include_kube_system is true (a deny there can cut off the cluster's "
@@ -171,13 +175,13 @@ def baseline(namespaces: Sequence[Any], exceptions: Sequence[Any] = (), include_
     if len(selected) > MAX_ITEMS:
         problems.append(f"namespaces lists {len(selected)} namespaces; at most {MAX_ITEMS} are supported")
     if not isinstance(dns_namespace, str) or not _DNS1123_LABEL.fullmatch(dns_namespace):
-        problems.append(f"dns_namespace {dns_namespace!r} is not a namespace name")
+        problems.append(f"dns_namespace {show(dns_namespace)} is not a namespace name")
     dns_labels = _labels({"k8s-app": "kube-dns"} if dns_pod_labels is None else dns_pod_labels, "dns_pod_labels",
                          problems)
     if not dns_labels:
         problems.append("dns_pod_labels is empty: it must select the DNS pods only")
     if isinstance(dns_port, bool) or not str(dns_port).isdigit() or not 1 <= int(dns_port) <= 65535:
-        problems.append(f"dns_port {dns_port!r} is not a port number")
+        problems.append(f"dns_port {show(dns_port)} is not a port number")
     rules: list[tuple[list[str] | None, str, dict[str, Any]]] = []
     names: set[str] = set()
     if len(exceptions or []) > MAX_ITEMS:
@@ -196,7 +200,7 @@ def baseline(namespaces: Sequence[Any], exceptions: Sequence[Any] = (), include_
         name = exc.get("name")
         full = f"{EXCEPTION_PREFIX}{name}"
         if not isinstance(name, str) or not _DNS1123_LABEL.fullmatch(full) or name in ("dns",):
-            problems.append(f"{where}.name {name!r} must be a lowercase DNS label (the policy is called "
+            problems.append(f"{where}.name {show(name)} must be a lowercase DNS label (the policy is called "
                             f"{EXCEPTION_PREFIX}NAME; 'dns' is the baseline's own)")
             continue
         if name in names:
@@ -205,7 +209,7 @@ def baseline(namespaces: Sequence[Any], exceptions: Sequence[Any] = (), include_
         names.add(name)
         direction = str(exc.get("direction", "")).lower()
         if direction not in DIRECTIONS:
-            problems.append(f"{where}.direction {exc.get('direction')!r} is not ingress or egress")
+            problems.append(f"{where}.direction {show(exc.get('direction'))} is not ingress or egress")
             continue
         peers = exc.get("peers") or []
         if not isinstance(peers, list) or not peers:
@@ -226,7 +230,7 @@ def baseline(namespaces: Sequence[Any], exceptions: Sequence[Any] = (), include_
             only = [only] if isinstance(only, str) else list(only)
             for ns in only:
                 if ns not in selected:
-                    problems.append(f"{where}.namespaces names {ns!r}, which is not one of the selected namespaces")
+                    problems.append(f"{where}.namespaces names {show(ns)}, which is not one of the selected namespaces")
         target = _labels(exc.get("pod_selector") or {}, f"{where}.pod_selector", problems)
         spec = {"podSelector": {"matchLabels": target} if target else {},
                 "policyTypes": ["Ingress" if direction == "ingress" else "Egress"],

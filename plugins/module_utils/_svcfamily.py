@@ -29,11 +29,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
+from ansible_collections.v6kube.cluster.plugins.module_utils._ipv6 import show
+
 FAMILIES = ("IPv6", "IPv4")
 POLICIES = ("SingleStack", "PreferDualStack", "RequireDualStack")
 DNS = ("kube-system", "kube-dns")
 API_SERVICE = ("default", "kubernetes")
 MAX_SERVICES = 500
+MAX_PROBLEMS = 20
 # Metadata the API server owns; a recreated Service starts without it.
 _SERVER_METADATA = ("uid", "resourceVersion", "creationTimestamp", "managedFields", "generation", "selfLink",
                     "deletionTimestamp", "deletionGracePeriodSeconds")
@@ -44,8 +47,10 @@ class ServiceFamilyError(ValueError):
     """The request itself is wrong (not the cluster): every problem at once."""
 
     def __init__(self, problems: list[str]):
-        super().__init__("; ".join(problems) if len(problems) == 1 else
-                         f"the request has {len(problems)} problems: " + "; ".join(problems))
+        shown = problems[:MAX_PROBLEMS] + ([f"... and {len(problems) - MAX_PROBLEMS} more"]
+                                           if len(problems) > MAX_PROBLEMS else [])
+        super().__init__(shown[0] if len(problems) == 1 else
+                         f"the request has {len(problems)} problems: " + "; ".join(shown))
         self.problems = problems
 
 
@@ -96,7 +101,7 @@ def family_name(value: Any, where: str) -> str:
     for fam in FAMILIES:
         if text in (fam.lower(), fam[-1]):
             return fam
-    raise ValueError(f"{where} {value!r} is not an IP family (IPv6 or IPv4)")
+    raise ValueError(f"{where} {show(value)} is not an IP family (IPv6 or IPv4)")
 
 
 def family_of(address: str) -> str:
@@ -114,7 +119,7 @@ def wanted(entry: Mapping[str, Any], where: str, default_families: Sequence[str]
     namespace, name = entry.get("namespace"), entry.get("name")
     for key, value in (("namespace", namespace), ("name", name)):
         if not isinstance(value, str) or not _NAME.fullmatch(value):
-            problems.append(f"{where}.{key} {value!r} is not a Kubernetes name")
+            problems.append(f"{where}.{key} {show(value)} is not a Kubernetes name")
     families_in = entry.get("families") or list(default_families)
     if isinstance(families_in, str):
         families_in = [part for part in families_in.split(",") if part.strip()]
@@ -125,11 +130,11 @@ def wanted(entry: Mapping[str, Any], where: str, default_families: Sequence[str]
         except ValueError as exc:
             problems.append(str(exc))
     if len(families) != len(set(families)) or len(families) > 2 or not families_in:
-        problems.append(f"{where}.families {list(families_in)!r} must name one or two different families, "
+        problems.append(f"{where}.families {show(list(families_in))} must name one or two different families, "
                         "primary first")
     policy = entry.get("policy") or default_policy
     if policy not in POLICIES:
-        problems.append(f"{where}.policy {policy!r} is not one of {', '.join(POLICIES)}")
+        problems.append(f"{where}.policy {show(policy)} is not one of {', '.join(POLICIES)}")
     elif policy == "SingleStack" and len(families) == 2:
         problems.append(f"{where}: SingleStack takes one family, got {', '.join(families)} (use PreferDualStack "
                         "or RequireDualStack for two)")
@@ -138,7 +143,7 @@ def wanted(entry: Mapping[str, Any], where: str, default_families: Sequence[str]
         try:
             cluster_ip = str(ipaddress.ip_address(str(cluster_ip)))
         except ValueError:
-            problems.append(f"{where}.cluster_ip {cluster_ip!r} is not an IP address")
+            problems.append(f"{where}.cluster_ip {show(cluster_ip)} is not an IP address")
             cluster_ip = None
         else:
             if families and family_of(cluster_ip) != families[0]:
@@ -150,15 +155,20 @@ def wanted(entry: Mapping[str, Any], where: str, default_families: Sequence[str]
 
 def cluster_families(service_cidrs: Sequence[Any]) -> tuple[str, ...]:
     """The families the cluster has service ranges for, from its ServiceCIDR objects (or plain CIDR strings);
-    empty when unknown."""
+    empty when unknown. Raises ValueError for anything else."""
+    if isinstance(service_cidrs, (str, bytes)) or not isinstance(service_cidrs, (list, tuple)):
+        raise ValueError(f"service_cidrs must be a list of ServiceCIDR objects or CIDRs, got {show(service_cidrs)}")
     found: list[str] = []
-    for item in service_cidrs or ():
-        cidrs = item.get("spec", {}).get("cidrs", []) if isinstance(item, Mapping) else [item]
-        for cidr in cidrs or ():
+    for i, item in enumerate(service_cidrs[:MAX_SERVICES]):
+        spec = item.get("spec") if isinstance(item, Mapping) else None
+        cidrs = spec.get("cidrs") if isinstance(spec, Mapping) else [item] if isinstance(item, str) else None
+        if not isinstance(cidrs, list):
+            raise ValueError(f"service_cidrs[{i}] {show(item)} is not a ServiceCIDR object or a CIDR")
+        for cidr in cidrs:
             try:
                 fam = "IPv6" if ipaddress.ip_network(str(cidr), strict=False).version == 6 else "IPv4"
-            except ValueError:
-                continue
+            except ValueError as exc:
+                raise ValueError(f"service_cidrs[{i}] {show(cidr)} is not a CIDR") from exc
             if fam not in found:
                 found.append(fam)
     return tuple(found)
@@ -338,7 +348,7 @@ def plan_services(live_services: Sequence[Any], services: Sequence[Any] = (), ma
         try:
             dns_list.append(str(ipaddress.ip_address(str(ip))))
         except ValueError:
-            problems.append(f"dns_addresses[{i}] {ip!r} is not an IP address")
+            problems.append(f"dns_addresses[{i}] {show(ip)} is not an IP address")
     wants: list[Wanted] = []
     listed: set[tuple[str, str]] = set()
     for i, entry in enumerate(services or ()):
@@ -361,10 +371,10 @@ def plan_services(live_services: Sequence[Any], services: Sequence[Any] = (), ma
         raise ServiceFamilyError(problems)
     index: dict[tuple[str, str], Mapping[str, Any]] = {}
     held: dict[str, str] = {}
-    for obj in live_services:
-        if not isinstance(obj, Mapping):
-            continue
-        meta = obj.get("metadata") or {}
+    for i, obj in enumerate(live_services):
+        meta = obj.get("metadata") if isinstance(obj, Mapping) else None
+        if not isinstance(meta, Mapping):
+            raise ServiceFamilyError([f"the live Services[{i}] {show(obj)} is not a Service object"])
         key = (meta.get("namespace"), meta.get("name"))
         index[key] = obj
         for ip in _fields(obj)["clusterIPs"]:

@@ -19,7 +19,7 @@ EXCEPTIONS = [
      "peers": [{"ip_block": {"cidr": "2001:db8::/32", "except": ["2001:db8:bad::/48"]}},
                {"namespace_selector": {"kubernetes.io/metadata.name": "ingress"}}],
      "ports": [{"port": 443}, {"port": 8000, "end_port": 8080}]},
-    {"name": "registry", "direction": "egress", "peers": [{"ip_block": "2001:db8:5::/64"}],
+    {"name": "registry", "direction": "egress", "peers": [{"ip_block": {"cidr": "2001:db8:5::/64"}}],
      "ports": [{"port": 5000, "protocol": "TCP"}]},
 ]
 
