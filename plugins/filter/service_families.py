@@ -89,7 +89,8 @@ EXAMPLES = r"""
   ansible.builtin.set_fact:
     service_plan: >-
       {{ live.resources | v6kube.cluster.service_families(
-           [{'namespace': 'monitoring', 'name': 'prometheus', 'families': ['IPv6', 'IPv4'], 'policy': 'RequireDualStack'}],
+           [{'namespace': 'monitoring', 'name': 'prometheus', 'families': ['IPv6', 'IPv4'],
+             'policy': 'RequireDualStack'}],
            dns_addresses=['2001:db8:43::a'], service_cidrs=cidrs.resources) }}
 """
 
