@@ -51,7 +51,7 @@ _value:
 
 import os
 
-from ansible_collections.v6kube.cluster.plugins.module_utils._k8s import describe_failure, server_of
+from ansible_collections.v6kube.cluster.plugins.plugin_utils._k8s import describe_failure, server_of
 from ansible_collections.v6kube.cluster.plugins.plugin_utils._filters import filter_errors
 
 MAX_KUBECONFIG = 1 << 20

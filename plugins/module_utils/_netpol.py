@@ -53,7 +53,7 @@ def _labels(value: Any, where: str, problems: list[str]) -> dict[str, str]:
     out = {}
     for key, val in value.items():
         key, val = str(key), "" if val is None else str(val)
-        prefix, _, name = key.rpartition("/")
+        prefix, _sep, name = key.rpartition("/")
         if (prefix and not all(_DNS1123_LABEL.fullmatch(p) for p in prefix.split("."))) or len(prefix) > 253 \
                 or not _LABEL_NAME.fullmatch(name):
             problems.append(f"{where} key {show(key)} is not a label key")

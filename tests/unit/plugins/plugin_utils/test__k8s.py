@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.v6kube.cluster.plugins.module_utils._k8s import describe_failure, server_of
+from ansible_collections.v6kube.cluster.plugins.plugin_utils._k8s import describe_failure, server_of
 
 KUBECONFIG = """
 apiVersion: v1
