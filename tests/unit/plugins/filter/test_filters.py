@@ -13,7 +13,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.v6kube.cluster.plugins.module_utils import _ipv6, _kubeadm, _plan, _release, _sans
 
 FILTERS = ("subnet_nth", "carve", "ip_endpoint", "host_interface", "network_plan", "cert_sans", "kubeadm_config",
-           "kubeadm_redact", "release_arch")
+           "kubeadm_redact", "release_arch", "service_families", "network_policy_baseline", "k8s_failure")
 
 
 def load(name):
@@ -149,6 +149,19 @@ VALID_CALLS = {
     "kubeadm_config": ("the input", (KUBEADM,), {}),
     "kubeadm_config/join": ("the input", (dict(KUBEADM, kind="join_control_plane"),), {}),
     "release_arch": ("architecture", ("x86_64",), {}),
+    "service_families": ("the live Services", (
+        [{"metadata": {"namespace": "app", "name": "web"},
+          "spec": {"ipFamilies": ["IPv6"], "clusterIPs": ["fd00::10"], "ipFamilyPolicy": "PreferDualStack"}}],
+        [{"namespace": "app", "name": "web", "families": ["IPv6"], "policy": "SingleStack", "cluster_ip": "fd00::10"}]),
+        {"manage_kube_dns": True, "default_families": ["IPv6"], "default_policy": "SingleStack",
+         "dns_addresses": ["fd00::a"], "service_cidrs": ["fd00::/108"], "allow_recreate": False}),
+    "network_policy_baseline": ("namespaces", (["shop"], [{"name": "web", "direction": "ingress",
+                                                           "peers": [{"ip_block": {"cidr": "2001:db8::/32"}}]}]),
+                                {"include_kube_system": False, "dns_namespace": "kube-system",
+                                 "dns_pod_labels": {"k8s-app": "kube-dns"}, "dns_port": 53, "existing": {},
+                                 "state": "present"}),
+    "k8s_failure": ("the result", ({"failed": True, "msg": "(403) Forbidden"}, "/nonexistent/kubeconfig"),
+                    {"doing": "list Services", "context": ""}),
 }
 HUGE = 10**5000
 DIGITS = "9" * 5000
@@ -167,7 +180,7 @@ def documented_paths(options):
     """(path, option, message key) for every option and suboption; list-of-dict options also by element."""
     for key, option in options.items():
         yield (key,), option, key
-        if option.get("type") == "list" and option.get("elements") == "dict":
+        if option.get("type") == "list" and option.get("elements") == "dict" and option.get("suboptions"):
             yield (key, 0), {"type": "dict", "suboptions": option["suboptions"], "required": True}, key
             for sub, sub_option in option["suboptions"].items():
                 yield (key, 0, sub), sub_option, sub
