@@ -24,7 +24,9 @@ options:
 EXAMPLES = r"""
 - name: The kubelet download of this node
   ansible.builtin.debug:
-    msg: "https://dl.k8s.io/release/v1.37.2/bin/linux/{{ ansible_facts.architecture | v6kube.cluster.release_arch }}/kubelet"
+    msg: "https://dl.k8s.io/release/v1.37.2/bin/linux/{{ arch }}/kubelet"
+  vars:
+    arch: "{{ ansible_facts.architecture | v6kube.cluster.release_arch }}"
 """
 
 RETURN = r"""
