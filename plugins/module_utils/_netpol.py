@@ -19,13 +19,13 @@ import re
 from typing import Any, Mapping, Sequence
 
 from ansible_collections.v6kube.cluster.plugins.module_utils._ipv6 import show
+from ansible_collections.v6kube.cluster.plugins.module_utils._problems import ProblemsError
 
 MANAGED_BY = {"app.kubernetes.io/managed-by": "v6kube.cluster"}
 DENY_NAME = "v6kube-default-deny"
 DNS_NAME = "v6kube-allow-dns"
 EXCEPTION_PREFIX = "v6kube-allow-"
 MAX_ITEMS = 200
-MAX_PROBLEMS = 20
 PROTOCOLS = ("TCP", "UDP", "SCTP")
 DIRECTIONS = ("ingress", "egress")
 _DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
@@ -35,15 +35,10 @@ _LABEL_VALUE = re.compile(r"(([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?)")
 _PORT_NAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?")
 
 
-class NetworkPolicyError(ValueError):
+class NetworkPolicyError(ProblemsError):
     """Every problem of the input at once."""
 
-    def __init__(self, problems: list[str]):
-        shown = problems[:MAX_PROBLEMS] + ([f"... and {len(problems) - MAX_PROBLEMS} more"]
-                                           if len(problems) > MAX_PROBLEMS else [])
-        super().__init__(shown[0] if len(problems) == 1 else
-                         f"the input has {len(problems)} problems: " + "; ".join(shown))
-        self.problems = problems
+    subject = "the input"
 
 
 def _labels(value: Any, where: str, problems: list[str]) -> dict[str, str]:

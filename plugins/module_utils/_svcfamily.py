@@ -30,28 +30,23 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 from ansible_collections.v6kube.cluster.plugins.module_utils._ipv6 import show
+from ansible_collections.v6kube.cluster.plugins.module_utils._problems import ProblemsError
 
 FAMILIES = ("IPv6", "IPv4")
 POLICIES = ("SingleStack", "PreferDualStack", "RequireDualStack")
 DNS = ("kube-system", "kube-dns")
 API_SERVICE = ("default", "kubernetes")
 MAX_SERVICES = 500
-MAX_PROBLEMS = 20
 # Metadata the API server owns; a recreated Service starts without it.
 _SERVER_METADATA = ("uid", "resourceVersion", "creationTimestamp", "managedFields", "generation", "selfLink",
                     "deletionTimestamp", "deletionGracePeriodSeconds")
 _NAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 
 
-class ServiceFamilyError(ValueError):
+class ServiceFamilyError(ProblemsError):
     """The request itself is wrong (not the cluster): every problem at once."""
 
-    def __init__(self, problems: list[str]):
-        shown = problems[:MAX_PROBLEMS] + ([f"... and {len(problems) - MAX_PROBLEMS} more"]
-                                           if len(problems) > MAX_PROBLEMS else [])
-        super().__init__(shown[0] if len(problems) == 1 else
-                         f"the request has {len(problems)} problems: " + "; ".join(shown))
-        self.problems = problems
+    subject = "the request"
 
 
 @dataclass(frozen=True)

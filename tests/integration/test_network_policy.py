@@ -7,13 +7,11 @@ the role applies and removes, not the traffic they stop.
 from __future__ import annotations
 
 import json
-import os
-import re
 import subprocess
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-PLAYBOOK = ROOT / "tests" / "integration" / "playbooks" / "network_policy.yml"
+from role_run import changed, run_playbook
+
 EXCEPTIONS = [
     {"name": "web", "direction": "ingress", "namespaces": ["np-shop"], "pod_selector": {"app": "web"},
      "peers": [{"ip_block": {"cidr": "2001:db8::/32", "except": ["2001:db8:bad::/48"]}},
@@ -27,18 +25,7 @@ EXCEPTIONS = [
 def run_role(api, tmp_path: Path, *args: str, **variables) -> subprocess.CompletedProcess:
     variables.setdefault("network_policy_kubeconfig", str(api.kubeconfig))
     variables.setdefault("network_policy_enabled", True)
-    extra = tmp_path / f"vars-{len(list(tmp_path.glob('vars-*')))}.json"
-    extra.write_text(json.dumps(variables), encoding="utf-8")
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".cache" / "collections"),
-               ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
-    return subprocess.run(["ansible-playbook", str(PLAYBOOK), "-e", f"@{extra}", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300, check=False)
-
-
-def changed(result: subprocess.CompletedProcess) -> int:
-    match = re.search(r"localhost\s+: ok=\d+\s+changed=(\d+)", result.stdout)
-    assert match, result.stdout + result.stderr
-    return int(match.group(1))
+    return run_playbook("network_policy", tmp_path, *args, variables=variables)
 
 
 def policies(api, namespace: str) -> dict[str, dict]:

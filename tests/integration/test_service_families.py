@@ -8,32 +8,20 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import os
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
+from role_run import changed, run_playbook
 
 ROOT = Path(__file__).resolve().parents[2]
-PLAYBOOK = ROOT / "tests" / "integration" / "playbooks" / "service_families.yml"
 
 
 def run_role(api, tmp_path: Path, *args: str, kubeconfig: Path | None = None, **variables) -> subprocess.CompletedProcess:
     """ansible-playbook of the role with ``variables`` (as JSON, like -e @file) and the admin kubeconfig."""
     variables.setdefault("service_families_kubeconfig", str(kubeconfig or api.kubeconfig))
-    extra = tmp_path / f"vars-{len(list(tmp_path.glob('vars-*')))}.json"
-    extra.write_text(json.dumps(variables), encoding="utf-8")
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".cache" / "collections"),
-               ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
-    return subprocess.run(["ansible-playbook", str(PLAYBOOK), "-e", f"@{extra}", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300, check=False)
-
-
-def changed(result: subprocess.CompletedProcess) -> int:
-    match = re.search(r"localhost\s+: ok=\d+\s+changed=(\d+)", result.stdout)
-    assert match, result.stdout + result.stderr
-    return int(match.group(1))
+    return run_playbook("service_families", tmp_path, *args, variables=variables)
 
 
 def service(api, namespace: str, name: str) -> dict:
