@@ -141,13 +141,26 @@ def probe(cfg: dict[str, Any]) -> dict[str, str]:
 def minor_version(text: str) -> tuple[int, int]:
     match = re.match(r"^v?(\d+)\.(\d+)", text or "")
     if not match:
-        raise BackupError(f"cannot read an etcd version from {text!r}")
+        raise BackupError(f"cannot read an etcd version from {text!r:.80}")
     return int(match.group(1)), int(match.group(2))
+
+
+# etcd 3.5 split the offline tools (snapshot status/restore) out of etcdctl into etcdutl; 3.6 removed them from
+# etcdctl. 3.4 has only etcdctl.
+ETCDUTL_SINCE = (3, 5)
 
 
 def status_tool(cfg: dict[str, Any], version: tuple[int, int]) -> str:
     """etcdutl from 3.5 on (etcd 3.6 removed `etcdctl snapshot status/restore`); etcdctl for 3.4."""
-    return cfg["etcdutl"] if version >= (3, 5) else cfg["etcdctl"]
+    return cfg["etcdutl"] if version >= ETCDUTL_SINCE else cfg["etcdctl"]
+
+
+def tools_for(version: str) -> dict[str, Any]:
+    """The client tools of etcd ``version`` ("3.7.0", "v3.4"): the ones its release carries (to install) and the
+    one that reads snapshots (and reports the version)."""
+    has_etcdutl = minor_version(version) >= ETCDUTL_SINCE
+    return {"install": ["etcdctl", "etcdutl"] if has_etcdutl else ["etcdctl"],
+            "snapshot": "etcdutl" if has_etcdutl else "etcdctl"}
 
 
 # ------------------------------------------------------------------------------------------- steps

@@ -10,10 +10,10 @@ import pytest
 import yaml
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.v6kube.cluster.plugins.module_utils import _ipv6, _kubeadm, _plan, _release, _sans
+from ansible_collections.v6kube.cluster.plugins.module_utils import _etcd_backup, _ipv6, _kubeadm, _plan, _release, _sans
 
 FILTERS = ("subnet_nth", "carve", "ip_endpoint", "host_interface", "network_plan", "cert_sans", "kubeadm_config",
-           "kubeadm_redact", "release_arch", "service_families", "network_policy_baseline", "k8s_failure")
+           "kubeadm_redact", "release_arch", "etcd_tools", "service_families", "network_policy_baseline", "k8s_failure")
 
 
 def load(name):
@@ -60,6 +60,13 @@ def test_host_interface_filter(address, subnets, expected):
                                                    ("ppc64le", "ppc64le"), ("s390x", "s390x")])
 def test_release_arch_filter(machine, expected):
     assert load("release_arch")(machine) == expected
+
+
+@pytest.mark.parametrize(("version", "install", "snapshot"), [
+    ("3.7.0", ["etcdctl", "etcdutl"], "etcdutl"), ("v3.5.21", ["etcdctl", "etcdutl"], "etcdutl"),
+    ("3.4.30", ["etcdctl"], "etcdctl"), ("3.4", ["etcdctl"], "etcdctl")])
+def test_etcd_tools_filter(version, install, snapshot):
+    assert load("etcd_tools")(version) == {"install": install, "snapshot": snapshot}
 
 
 def test_network_plan_filter():
@@ -109,6 +116,7 @@ def test_cert_sans_filter():
                                        r"or etcd release; supported: aarch64, amd64, arm64, ppc64le, s390x, x86_64$"),
         ("release_arch", ("x86_64\n",), r"^v6kube\.cluster\.release_arch: architecture 'x86_64\\n' has no "),
         ("release_arch", (None,), r"^v6kube\.cluster\.release_arch: architecture is required"),
+        ("etcd_tools", ("latest",), r"^v6kube\.cluster\.etcd_tools: cannot read an etcd version from 'latest'$"),
     ],
 )
 def test_invalid_input_is_an_ansible_error(name, args, match):
@@ -149,6 +157,7 @@ VALID_CALLS = {
     "kubeadm_config": ("the input", (KUBEADM,), {}),
     "kubeadm_config/join": ("the input", (dict(KUBEADM, kind="join_control_plane"),), {}),
     "release_arch": ("architecture", ("x86_64",), {}),
+    "etcd_tools": ("version", ("3.7.0",), {}),
     "service_families": ("the live Services", (
         [{"metadata": {"namespace": "app", "name": "web"},
           "spec": {"ipFamilies": ["IPv6"], "clusterIPs": ["fd00::10"], "ipFamilyPolicy": "PreferDualStack"}}],
@@ -340,6 +349,7 @@ def documented(name):
     ("name", "core"),
     [("subnet_nth", _ipv6.subnet_nth), ("carve", _ipv6.carve), ("ip_endpoint", _ipv6.ip_endpoint),
      ("host_interface", _ipv6.host_interface), ("release_arch", _release.release_arch),
+     ("etcd_tools", _etcd_backup.tools_for),
      ("network_plan", _plan.resolve_plan), ("cert_sans", _sans.cert_sans), ("kubeadm_config", _kubeadm.kubeadm_config)],
 )
 def test_documented_options_are_the_arguments(name, core):
