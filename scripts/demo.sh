@@ -48,9 +48,11 @@ What ran, against the IPv6-only lab hosts cp1 cp2 cp3 worker1 (podman, fd00:40::
   3. api_vip: keepalived from the mirror's apt repository holds the API VIP fd00:40::100 between cp1..cp3;
   4. kubeadm: init on cp1 (certificates uploaded), cp2 and cp3 joined one at a time, worker1 joined;
   5. pod_network: bridge CNI over each node's podCIDR, routes to every other node's pods; every node Ready;
-  6. a second run changed nothing.
+  6. service_families: kube-dns (and any listed Service) IPv6 SingleStack, from the controller;
+  7. a second run changed nothing.
 Use the cluster (API through the VIP https://[fd00:40::100]:6443):
   $kubectl --kubeconfig $V6KUBE_LAB_KUBECONFIG get nodes,pods -A -o wide
+Audit it:     ansible-playbook -i inventories/lab playbooks/audit.yml -e v6kube_audit_fail_on_ipv4=true
 Look around:  ssh -i ${V6KUBE_LAB_KEY:-$V6K_CACHE/lab/id_ed25519} root@fd00:40::10
 Tear down:    ansible-playbook -i inventories/lab playbooks/reset.yml -e v6kube_reset_confirm=true  (cluster only)
               make clean   (or scripts/demo.sh --down: the lab hosts too)
