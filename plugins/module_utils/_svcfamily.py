@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-from ansible_collections.v6kube.cluster.plugins.module_utils._ipv6 import show
+from ansible_collections.v6kube.cluster.plugins.module_utils._ipv6 import family_label, show
 from ansible_collections.v6kube.cluster.plugins.module_utils._problems import ProblemsError
 
 FAMILIES = ("IPv6", "IPv4")
@@ -90,17 +90,13 @@ class Decision:
         return out
 
 
-def family_name(value: Any, where: str) -> str:
+def parse_family(value: Any, where: str) -> str:
     """``IPv6``/``ipv6``/``6`` as the API spells it; raises ValueError naming ``where``."""
     text = str(value).strip().lower()
     for fam in FAMILIES:
         if text in (fam.lower(), fam[-1]):
             return fam
     raise ValueError(f"{where} {show(value)} is not an IP family (IPv6 or IPv4)")
-
-
-def family_of(address: str) -> str:
-    return "IPv6" if ipaddress.ip_address(address).version == 6 else "IPv4"
 
 
 def _other(fam: str) -> str:
@@ -121,7 +117,7 @@ def wanted(entry: Mapping[str, Any], where: str, default_families: Sequence[str]
     families: list[str] = []
     for i, fam in enumerate(families_in):
         try:
-            families.append(family_name(fam, f"{where}.families[{i}]"))
+            families.append(parse_family(fam, f"{where}.families[{i}]"))
         except ValueError as exc:
             problems.append(str(exc))
     if len(families) != len(set(families)) or len(families) > 2 or not families_in:
@@ -141,7 +137,7 @@ def wanted(entry: Mapping[str, Any], where: str, default_families: Sequence[str]
             problems.append(f"{where}.cluster_ip {show(cluster_ip)} is not an IP address")
             cluster_ip = None
         else:
-            if families and family_of(cluster_ip) != families[0]:
+            if families and family_label(ipaddress.ip_address(cluster_ip)) != families[0]:
                 problems.append(f"{where}.cluster_ip {cluster_ip} is not of the primary family {families[0]}")
     if len(problems) > start:
         return None
@@ -161,7 +157,7 @@ def cluster_families(service_cidrs: Sequence[Any]) -> tuple[str, ...]:
             raise ValueError(f"service_cidrs[{i}] {show(item)} is not a ServiceCIDR object or a CIDR")
         for cidr in cidrs:
             try:
-                fam = "IPv6" if ipaddress.ip_network(str(cidr), strict=False).version == 6 else "IPv4"
+                fam = family_label(ipaddress.ip_network(str(cidr), strict=False))
             except ValueError as exc:
                 raise ValueError(f"service_cidrs[{i}] {show(cidr)} is not a CIDR") from exc
             if fam not in found:
@@ -273,13 +269,13 @@ def _in_place_reason(old: list[str], new: list[str] | None, old_policy: str | No
 def _recreate(decision: Decision, want: Wanted, live: Mapping[str, Any], target: list[str], have: Sequence[str],
               allow_recreate: bool, dns_addresses: Sequence[str], held: Mapping[str, str]) -> Decision:
     before = decision.before
-    by_family = {family_of(ip): ip for ip in before["clusterIPs"] if ip and ip != "None"}
+    by_family = {family_label(ipaddress.ip_address(ip)): ip for ip in before["clusterIPs"] if ip and ip != "None"}
     primary = target[0]
     why = (f"the primary family {before['ipFamilies'][0] if before['ipFamilies'] else '?'} -> {primary} cannot "
            "change in place (spec.ipFamilies[0] and spec.clusterIPs[0] are immutable)")
     pinned = want.cluster_ip
     if want.dns and pinned is None:
-        pinned = next((ip for ip in dns_addresses if ip and family_of(ip) == primary), None)
+        pinned = next((ip for ip in dns_addresses if ip and family_label(ipaddress.ip_address(ip)) == primary), None)
     first = pinned or by_family.get(primary)
     if want.dns and first is None:
         decision.action = "refuse"
@@ -335,7 +331,7 @@ def plan_services(live_services: Sequence[Any], services: Sequence[Any] = (), ma
     defaults = []
     for i, fam in enumerate(default_families or ()):
         try:
-            defaults.append(family_name(fam, f"default_families[{i}]"))
+            defaults.append(parse_family(fam, f"default_families[{i}]"))
         except ValueError as exc:
             problems.append(str(exc))
     dns_list = []
