@@ -8,22 +8,13 @@ import hashlib
 import json
 import os
 import stat
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from ansible_run import playbook
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def playbook(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".cache" / "collections"),
-                ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1",
-                ANSIBLE_CALLBACK_RESULT_FORMAT="json", ANSIBLE_DISPLAY_ARGS_TO_STDOUT="0")
-    full.update(env or {})
-    return subprocess.run(["ansible-playbook", *args], cwd=ROOT, env=full, capture_output=True, text=True,
-                          timeout=300, check=False)
 
 
 def local_play(path: Path, tasks: str, play_vars: dict | None = None) -> Path:

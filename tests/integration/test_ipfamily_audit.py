@@ -7,7 +7,6 @@ asserts on exactly those plus ``default/kubernetes`` (the servers are shared wit
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -19,28 +18,22 @@ import yaml
 from cryptography.hazmat.primitives import serialization
 
 from ansible_collections.v6kube.cluster.plugins.modules.ipfamily_audit import AuditError, api_client, run_audit
+import ansible_run
 from kube_api import make_ca, write_kubeconfig
 
 ROOT = Path(__file__).resolve().parents[2]
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 
 
-def ansible_env() -> dict[str, str]:
-    return dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".cache" / "collections"),
-                ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1",
-                ANSIBLE_CALLBACK_RESULT_FORMAT="json", ANSIBLE_DISPLAY_ARGS_TO_STDOUT="0")
-
-
 def playbook(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["ansible-playbook", "-i", "localhost,", *args], cwd=ROOT, env=ansible_env(),
-                          capture_output=True, text=True, timeout=300, check=False)
+    return ansible_run.playbook("-i", "localhost,", *args)
 
 
 def adhoc(module_args: dict) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["ansible", "localhost", "-i", "localhost,", "-c", "local",
                            "-e", f"ansible_python_interpreter={sys.executable}", "-m",
                            "v6kube.cluster.ipfamily_audit", "-a", json.dumps(module_args)],
-                          cwd=ROOT, env=ansible_env(), capture_output=True, text=True, timeout=120, check=False)
+                          cwd=ROOT, env=ansible_run.ansible_env(), capture_output=True, text=True, timeout=120, check=False)
 
 
 # ------------------------------------------------------------------ planting

@@ -10,7 +10,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from role_run import changed, run_playbook
+from ansible_run import changed, run_playbook
 
 EXCEPTIONS = [
     {"name": "web", "direction": "ingress", "namespaces": ["np-shop"], "pod_selector": {"app": "web"},

@@ -7,22 +7,13 @@ documentation addresses nobody answers on, so any connection attempt would show 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from ansible_run import playbook
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def playbook(*args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".cache" / "collections"),
-               ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1",
-               ANSIBLE_CALLBACK_RESULT_FORMAT="json", ANSIBLE_DISPLAY_ARGS_TO_STDOUT="0")
-    return subprocess.run(["ansible-playbook", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=300, check=False)
 
 
 def test_plan_playbook_prints_the_example_plan():

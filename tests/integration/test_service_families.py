@@ -13,7 +13,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from role_run import changed, run_playbook
+from ansible_run import changed, run_playbook
 
 ROOT = Path(__file__).resolve().parents[2]
 
