@@ -30,7 +30,8 @@ if [ ${#components[@]} -eq 0 ]; then
   for dir in "$src"/*/; do components+=("$(basename "$dir")"); done
 fi
 
-export GOFLAGS="-mod=readonly -trimpath -buildvcs=false" CGO_ENABLED=${CGO_ENABLED:-0}
+# GOWORK=off: a go.work in a parent directory must not change what the pins select.
+export GOWORK=off GOFLAGS="-mod=readonly -trimpath -buildvcs=false" CGO_ENABLED=${CGO_ENABLED:-0}
 for component in "${components[@]}"; do
   dir=$src/$component
   if [ ! -f "$dir/go.mod" ] || [ ! -f "$dir/build.txt" ]; then die "no component $component in lab/toolchain"; fi

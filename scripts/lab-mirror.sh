@@ -36,6 +36,7 @@ build() {
   images
   debian_repo
   toolbox_image
+  monitoring_images
   (cd "$mirror" && find . -type f ! -name SHA256SUMS ! -name '.*' | sort | sed 's|^\./||' \
     | xargs sha256sum > .SHA256SUMS.tmp && mv .SHA256SUMS.tmp SHA256SUMS)
   log "mirror: $(wc -l < "$mirror/SHA256SUMS") artifact(s) in $mirror"
@@ -87,7 +88,7 @@ debian_runc() {
 # OCI images for everything kubeadm runs, named and tagged as `kubeadm config images list` prints them, saved as
 # archives that `ctr images import` takes. Built with podman from the binaries above; rebuilt only when inputs change.
 images() {
-  local k8s v list ref name file src context inputs stamp base
+  local k8s v list ref name file src context base
   k8s=$(toolchain kubernetes)
   v=$(module_version kubernetes k8s.io/kubernetes)
   list=$("$k8s/kubeadm" config images list --kubernetes-version "$v")
@@ -117,20 +118,25 @@ images() {
         printf 'FROM scratch\nCOPY pause /pause\nUSER 65535:65535\nENTRYPOINT ["/pause"]\n' > "$context/Containerfile" ;;
       *) rm -rf "$context"; die "no recipe for image $ref" ;;
     esac
-    inputs=$(cd "$context" && sha256sum ./* | sha256sum | cut -c1-16)
-    stamp=$(dirname "$file")/.$(basename "$file").inputs
-    if [ -s "$file" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$inputs" ]; then
-      rm -rf "$context"
-      continue
-    fi
-    podman build --quiet --timestamp 0 --tag "$ref" "$context" >/dev/null
-    rm -f "$file.tmp"
-    podman save --quiet --format docker-archive --output "$file.tmp" "$ref"
-    mv "$file.tmp" "$file"
-    echo "$inputs" > "$stamp"
-    rm -rf "$context"
-    log "mirror: image $ref"
+    image_archive "$ref" "$file" "$context"
   done
+}
+
+# Build CONTEXT (a Containerfile and its files) as REF and save it to FILE, a docker archive; skipped when FILE
+# was saved from the same inputs. CONTEXT is removed.
+image_archive() {
+  local ref=$1 file=$2 context=$3 inputs stamp
+  inputs=$(cd "$context" && sha256sum ./* | sha256sum | cut -c1-16)
+  stamp=$(dirname "$file")/.$(basename "$file").inputs
+  if [ -s "$file" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$inputs" ]; then rm -rf "$context"; return; fi
+  mkdir -p "$(dirname "$file")"
+  podman build --quiet --timestamp 0 --tag "$ref" "$context" >/dev/null
+  rm -f "$file.tmp"
+  podman save --quiet --format docker-archive --output "$file.tmp" "$ref"
+  mv "$file.tmp" "$file"
+  echo "$inputs" > "$stamp"
+  rm -rf "$context"
+  log "mirror: image $ref"
 }
 
 # Debian's etcd 3.4 packages, repacked in the upstream release layout: a second etcd version for the tests.
@@ -204,6 +210,27 @@ toolbox_image() {
   mv "$file.tmp" "$file"
   echo "$id" > "$stamp"
   log "mirror: image $ref"
+}
+
+# Prometheus and node_exporter images from the binaries built from their pinned modules (FROM scratch, the binary
+# at the path the monitoring role runs, numeric user 65534). Prometheus is built without the web UI assets: the
+# image serves the HTTP API, /metrics and the health endpoints.
+monitoring_images() {
+  local name binary version ref file context
+  for name in prometheus node-exporter; do
+    case $name in
+      prometheus) binary=prometheus; version=v$("$(toolchain prometheus)/prometheus" --version 2>&1 | sed -n 's/^prometheus, version \([^ ]*\).*/\1/p') ;;
+      node-exporter) binary=node_exporter; version=$(module_version node-exporter github.com/prometheus/node_exporter) ;;
+    esac
+    [ "$version" != v ] || die "mirror: no version for $name"
+    ref=localhost/v6kube-$name:$version
+    file=$mirror/images/monitoring/v6kube-$name-$version.tar
+    context=$(mktemp -d)
+    cp "$(toolchain "$name")/$binary" "$context/"
+    printf 'FROM scratch\nCOPY %s /bin/%s\nUSER 65534:65534\nENTRYPOINT ["/bin/%s"]\n' "$binary" "$binary" "$binary" \
+      > "$context/Containerfile"
+    image_archive "$ref" "$file" "$context"
+  done
 }
 
 case "${1:-}" in

@@ -94,6 +94,15 @@ options:
           - Flags of the local etcd (init), without the leading C(--), mapped to their values; for example
             C(heartbeat-interval) V(250) and C(election-timeout) V(2500) on slow or loaded hosts.
         type: dict
+      control_plane_metrics:
+        description:
+          - Serve the control plane's metrics to a Prometheus in the cluster (init) - kube-controller-manager and
+            kube-scheduler bind their secure ports (authenticated and authorized) to V(::) (V(0.0.0.0) with an
+            IPv4 primary) instead of 127.0.0.1, and etcd gets C(listen-metrics-urls) C(http://[::]:2381). kubeadm
+            then points the probes at those addresses. A C(bind-address) in the plan's controller-manager
+            arguments or a C(listen-metrics-urls) in O(_input.etcd_extra_args) wins.
+        type: bool
+        default: false
       cluster_name:
         description: Cluster name.
         type: str

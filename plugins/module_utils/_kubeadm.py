@@ -31,13 +31,14 @@ KNOWN_KEYS = {
     "kind", "kubernetes_version", "plan", "node_name", "node_addresses", "sans", "image_repository",
     "cri_socket", "cgroup_driver", "fail_cgroup_v1", "proxy_mode", "bind_port", "token", "ca_cert_hashes",
     "certificate_key", "api_server_endpoint", "etcd_data_dir", "cluster_name", "certificates_dir",
-    "etcd_extra_args",
+    "etcd_extra_args", "control_plane_metrics",
 }
 _VERSION = re.compile(r"v(\d+)\.(\d+)\.(\d+)(?:[-+][0-9A-Za-z.-]+)?")
 _TOKEN = re.compile(r"[a-z0-9]{6}\.[a-z0-9]{16}")
 _HASH = re.compile(r"sha256:[0-9a-f]{64}")
 _KEY = re.compile(r"[0-9a-f]{64}")
 PROXY_MODES = ("iptables", "nftables", "ipvs")
+ETCD_METRICS_PORT = 2381
 # Text options and their defaults (None: no default, the option is optional or checked on its own).
 TEXT_DEFAULTS: dict[str, str | None] = {
     "image_repository": "registry.k8s.io",
@@ -152,9 +153,21 @@ def kubeadm_config(spec: Mapping[str, Any]) -> str:
             "certificatesDir": text["certificates_dir"],
             "etcd": {"local": {"dataDir": text["etcd_data_dir"]}},
             "apiServer": {},
-            "controllerManager": {"extraArgs": _args(dict(plan["controller_manager_args"]), api)},
+            "controllerManager": {},
             "scheduler": {},
         }
+        metrics = spec.get("control_plane_metrics")
+        if metrics is not None and not isinstance(metrics, bool):
+            raise AddressError(f"control_plane_metrics must be true or false, got {describe(metrics)}")
+        # Metrics for a Prometheus in the cluster: kube-controller-manager and kube-scheduler serve them on their
+        # secure ports (authenticated, authorized) bound to every address instead of 127.0.0.1, etcd on a plain
+        # HTTP listener; kubeadm then probes them on the pod (node) address, etcd on the unspecified address.
+        anywhere = "::" if ipv6_primary else "0.0.0.0"
+        cm_args = dict(plan["controller_manager_args"])
+        if metrics:
+            cm_args.setdefault("bind-address", anywhere)
+            cluster["scheduler"]["extraArgs"] = _args({"bind-address": anywhere}, api)
+        cluster["controllerManager"]["extraArgs"] = _args(cm_args, api)
         etcd_args = spec.get("etcd_extra_args") or {}
         if not isinstance(etcd_args, Mapping) or not all(
             isinstance(k, str) and (isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool)
@@ -162,8 +175,12 @@ def kubeadm_config(spec: Mapping[str, Any]) -> str:
             for k, v in etcd_args.items()
         ):
             raise AddressError("etcd_extra_args must map etcd flag names (without --) to string or integer values")
+        etcd_args = {k: str(v) for k, v in etcd_args.items()}
+        if metrics:
+            host = "[::]" if ipv6_primary else "0.0.0.0"
+            etcd_args = {"listen-metrics-urls": f"http://{host}:{ETCD_METRICS_PORT}", **etcd_args}
         if etcd_args:
-            cluster["etcd"]["local"]["extraArgs"] = _args({k: str(v) for k, v in etcd_args.items()}, api)
+            cluster["etcd"]["local"]["extraArgs"] = _args(etcd_args, api)
         if plan.get("control_plane_endpoint"):
             cluster["controlPlaneEndpoint"] = plan["control_plane_endpoint"]
         sans = spec.get("sans") or []

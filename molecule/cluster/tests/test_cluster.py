@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import shlex
+import urllib.parse
 import time
 
 import pytest
@@ -272,3 +273,61 @@ def test_apiserver_certificate_names_the_vip_the_node_and_the_service(host):
     addresses = {ipaddress.ip_address(value) for kind, value in json.loads(decoded) if kind == "IP Address"}
     for address in (VIP, NODES[host.backend.name], "fd00:43::1"):
         assert ipaddress.ip_address(address) in addresses, (address, addresses)
+
+
+# --- monitoring (v6kube_monitoring: the monitoring role, kubeadm_control_plane_metrics) --------------------------
+
+PROMETHEUS_QUERY = """
+import json, sys, urllib.parse, urllib.request
+base, path = sys.argv[1], sys.argv[2]
+print(urllib.request.urlopen(base + path, timeout=10).read().decode())
+"""
+
+
+def prometheus(cp1, base: str, path: str) -> dict:
+    body = json.loads(cp1.check_output(f"python3 -c {shlex.quote(PROMETHEUS_QUERY)} {shlex.quote(base)} "
+                                       f"{shlex.quote(path)}"))
+    assert body["status"] == "success", body
+    return body["data"]
+
+
+def test_prometheus_scrapes_every_target_over_ipv6_through_its_ipv6_service(host, cp1):
+    if not once(host):
+        pytest.skip("cluster-wide check, run on v6k-cp1")
+    service = kubectl_json(cp1, "-n monitoring get service prometheus")["spec"]
+    assert service["ipFamilyPolicy"] == "SingleStack" and service["ipFamilies"] == ["IPv6"]
+    assert v6(service["clusterIP"]) in SERVICES and service["ports"][0]["port"] == 9090
+    base = f"http://[{service['clusterIP']}]:9090"
+    dns_pods = len(kubectl_json(cp1, "-n kube-system get pods -l k8s-app=kube-dns")["items"])
+    expected = {"apiserver": 3, "kubelet": 4, "cadvisor": 4, "node": 4, "coredns": dns_pods, "scheduler": 3,
+                "controller-manager": 3, "etcd": 3}
+    deadline = time.monotonic() + 240
+    while True:
+        targets = prometheus(cp1, base, "/api/v1/targets?state=active")["activeTargets"]
+        up = {}
+        for target in targets:
+            up.setdefault(target["labels"]["job"], []).append(target["health"])
+        if all(up.get(job, []).count("up") == n for job, n in expected.items()) or time.monotonic() > deadline:
+            break
+        time.sleep(5)
+    detail = {t["scrapeUrl"]: (t["health"], t["lastError"]) for t in targets if t["health"] != "up"}
+    assert {job: len(up.get(job, [])) for job in expected} == expected, detail
+    assert all(health == "up" for healths in up.values() for health in healths), detail
+    # Every target is an IPv6 address, in brackets, of a node (host network) or of a pod.
+    for target in targets:
+        netloc = urllib.parse.urlsplit(target["scrapeUrl"]).netloc
+        assert netloc.startswith("["), target["scrapeUrl"]
+        address = v6(netloc[1:netloc.index("]")])
+        assert address in HOSTS or address in PODS, target["scrapeUrl"]
+    # The same seen by a query: up == 1 for every series of every job.
+    series = prometheus(cp1, base, "/api/v1/query?query=" + urllib.parse.quote("up"))["result"]
+    assert sorted({s["metric"]["job"] for s in series}) == sorted(expected)
+    assert all(s["value"][1] == "1" for s in series), [s["metric"] for s in series if s["value"][1] != "1"]
+
+
+def test_control_plane_metrics_listen_beyond_loopback(host):
+    if host.backend.name not in CONTROL_PLANES:
+        pytest.skip("control planes only")
+    listening = host.check_output("ss -Htln")
+    for port in (10257, 10259, 2381):
+        assert f"*:{port} " in listening or f"[::]:{port} " in listening, (port, listening)
