@@ -115,14 +115,12 @@ options:
         type: dict
         default: {}
       tolerations:
-        description: Prometheus' tolerations.
+        description: Prometheus' tolerations (Kubernetes toleration mappings, passed as given).
         type: list
-        elements: dict
         default: []
       extra_scrape_configs:
-        description: More scrape configs, appended as given (their C(job_name) must be new).
+        description: More scrape configs (mappings), appended as given (their C(job_name) must be new).
         type: list
-        elements: dict
         default: []
   state:
     description: V(present) lists the objects in apply order, V(absent) in delete order.

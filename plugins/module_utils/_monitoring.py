@@ -25,6 +25,7 @@ import re
 from typing import Any, Mapping
 
 from ansible_collections.v6kube.cluster.plugins.module_utils._ipv6 import describe, show
+from ansible_collections.v6kube.cluster.plugins.module_utils._netpol import DNS1123_LABEL, labels
 from ansible_collections.v6kube.cluster.plugins.module_utils._problems import ProblemsError
 from ansible_collections.v6kube.cluster.plugins.module_utils._yaml import render_yaml
 
@@ -63,10 +64,10 @@ DEFAULTS: dict[str, Any] = {
     "extra_scrape_configs": [],
 }
 MAX_ITEMS = 200
-_DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
-_DURATION = re.compile(r"(?=\d)(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?")
-_SIZE = re.compile(r"\d+(B|KB|MB|GB|TB|PB|EB)")
-_QUANTITY = re.compile(r"\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?")
+MAX_TEXT = 512
+_DURATION = re.compile(r"(?=\d)(\d{1,9}y)?(\d{1,9}w)?(\d{1,9}d)?(\d{1,9}h)?(\d{1,9}m)?(\d{1,9}s)?(\d{1,9}ms)?")
+_SIZE = re.compile(r"\d{1,15}(B|KB|MB|GB|TB|PB|EB)")
+_QUANTITY = re.compile(r"\d{1,15}(\.\d{1,6})?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?")
 _IMAGE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@+-]{0,511}")
 
 
@@ -90,8 +91,8 @@ def address_rules(source_label: str, port: int) -> list[dict[str, Any]]:
     ]
 
 
-def _keep(labels: list[str], regex: str) -> dict[str, Any]:
-    return {"source_labels": labels, "regex": regex, "action": "keep"}
+def _keep(sources: list[str], regex: str) -> dict[str, Any]:
+    return {"source_labels": sources, "regex": regex, "action": "keep"}
 
 
 def _copy(source_label: str, target_label: str) -> dict[str, Any]:
@@ -391,14 +392,14 @@ def check_options(options: Any) -> dict[str, Any]:
 
     def text(key: str, pattern: re.Pattern[str] | None, what: str, empty: bool = False) -> None:
         value = opts[key]
-        if not isinstance(value, str):
+        if not isinstance(value, str) or len(value) > MAX_TEXT:
             problems.append(f"{key} must be {what}, got {describe(value)}")
         elif value == "" and empty:
             return
         elif pattern is not None and not pattern.fullmatch(value):
             problems.append(f"{key} {show(value)} is not {what}")
 
-    text("namespace", _DNS1123_LABEL, "a namespace name (a lowercase DNS label)")
+    text("namespace", DNS1123_LABEL, "a namespace name (a lowercase DNS label)")
     if isinstance(opts["namespace"], str) and opts["namespace"] in ("default", "kube-system", "kube-public"):
         problems.append(f"namespace {opts['namespace']} is refused: the stack gets a namespace of its own")
     for key in ("prometheus_image", "node_exporter_image"):
@@ -407,8 +408,8 @@ def check_options(options: Any) -> dict[str, Any]:
     text("scrape_interval", _DURATION, "a Prometheus duration such as 30s or 1m")
     text("retention_size", _SIZE, "a size such as 8GB (or empty for no size limit)", empty=True)
     text("storage_size", _QUANTITY, "a Kubernetes quantity such as 10Gi")
-    text("storage_class", _DNS1123_LABEL, "a StorageClass name (or empty for the cluster's default)", empty=True)
-    text("cluster_dns_service", _DNS1123_LABEL, "a Service name")
+    text("storage_class", DNS1123_LABEL, "a StorageClass name (or empty for the cluster's default)", empty=True)
+    text("cluster_dns_service", DNS1123_LABEL, "a Service name")
     for key, choices in (("image_pull_policy", PULL_POLICIES), ("storage", STORAGE)):
         if opts[key] not in choices:
             problems.append(f"{key} {show(opts[key])} is not one of {', '.join(choices)}")
@@ -433,6 +434,10 @@ def check_options(options: Any) -> dict[str, Any]:
                       ("extra_scrape_configs", list)):
         if not isinstance(opts[key], kind) or len(opts[key]) > MAX_ITEMS:
             problems.append(f"{key} must be a {'mapping' if kind is Mapping else 'list'}, got {describe(opts[key])}")
+    if isinstance(opts["node_selector"], Mapping):
+        opts["node_selector"] = labels(opts["node_selector"], "node_selector", problems)
+    if isinstance(opts["tolerations"], list) and not all(isinstance(t, Mapping) for t in opts["tolerations"]):
+        problems.append("tolerations must be a list of tolerations (mappings)")
     if isinstance(opts["extra_scrape_configs"], list):
         ours = {name.replace("_", "-") for name in TARGETS}
         seen: set[str] = set()

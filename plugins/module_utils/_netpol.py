@@ -28,7 +28,7 @@ EXCEPTION_PREFIX = "v6kube-allow-"
 MAX_ITEMS = 200
 PROTOCOLS = ("TCP", "UDP", "SCTP")
 DIRECTIONS = ("ingress", "egress")
-_DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 # label keys: optional DNS subdomain prefix, then a name of up to 63 characters
 _LABEL_NAME = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)")
 _LABEL_VALUE = re.compile(r"(([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?)")
@@ -41,7 +41,7 @@ class NetworkPolicyError(ProblemsError):
     subject = "the input"
 
 
-def _labels(value: Any, where: str, problems: list[str]) -> dict[str, str]:
+def labels(value: Any, where: str, problems: list[str]) -> dict[str, str]:
     if not isinstance(value, Mapping):
         problems.append(f"{where} must be a mapping of labels (matchLabels), got {type(value).__name__}")
         return {}
@@ -49,7 +49,7 @@ def _labels(value: Any, where: str, problems: list[str]) -> dict[str, str]:
     for key, val in value.items():
         key, val = str(key), "" if val is None else str(val)
         prefix, _sep, name = key.rpartition("/")
-        if (prefix and not all(_DNS1123_LABEL.fullmatch(p) for p in prefix.split("."))) or len(prefix) > 253 \
+        if (prefix and not all(DNS1123_LABEL.fullmatch(p) for p in prefix.split("."))) or len(prefix) > 253 \
                 or not _LABEL_NAME.fullmatch(name):
             problems.append(f"{where} key {show(key)} is not a label key")
         elif not _LABEL_VALUE.fullmatch(val):
@@ -99,10 +99,10 @@ def _peer(peer: Any, where: str, problems: list[str]) -> dict[str, Any] | None:
             out["ipBlock"] = {"cidr": str(net), **({"except": excepts} if excepts else {})}
         return out or None
     if "namespace_selector" in peer:
-        out["namespaceSelector"] = {"matchLabels": _labels(peer["namespace_selector"] or {},
+        out["namespaceSelector"] = {"matchLabels": labels(peer["namespace_selector"] or {},
                                                            f"{where}.namespace_selector", problems)}
     if "pod_selector" in peer:
-        out["podSelector"] = {"matchLabels": _labels(peer["pod_selector"] or {}, f"{where}.pod_selector", problems)}
+        out["podSelector"] = {"matchLabels": labels(peer["pod_selector"] or {}, f"{where}.pod_selector", problems)}
     if not out:
         problems.append(f"{where} needs pod_selector, namespace_selector or ip_block")
         return None
@@ -157,7 +157,7 @@ def baseline(namespaces: Sequence[Any], exceptions: Sequence[Any] = (), include_
     if not namespaces:
         problems.append("namespaces is empty: name the namespaces that get the baseline")
     for i, ns in enumerate(namespaces or []):
-        if not isinstance(ns, str) or not _DNS1123_LABEL.fullmatch(ns):
+        if not isinstance(ns, str) or not DNS1123_LABEL.fullmatch(ns):
             problems.append(f"namespaces[{i}] {show(ns)} is not a namespace name")
         elif ns == "kube-system" and not include_kube_system:
             problems.append("namespaces lists kube-system, which the baseline leaves alone unless "
@@ -169,9 +169,9 @@ def baseline(namespaces: Sequence[Any], exceptions: Sequence[Any] = (), include_
             selected.append(ns)
     if len(selected) > MAX_ITEMS:
         problems.append(f"namespaces lists {len(selected)} namespaces; at most {MAX_ITEMS} are supported")
-    if not isinstance(dns_namespace, str) or not _DNS1123_LABEL.fullmatch(dns_namespace):
+    if not isinstance(dns_namespace, str) or not DNS1123_LABEL.fullmatch(dns_namespace):
         problems.append(f"dns_namespace {show(dns_namespace)} is not a namespace name")
-    dns_labels = _labels({"k8s-app": "kube-dns"} if dns_pod_labels is None else dns_pod_labels, "dns_pod_labels",
+    dns_labels = labels({"k8s-app": "kube-dns"} if dns_pod_labels is None else dns_pod_labels, "dns_pod_labels",
                          problems)
     if not dns_labels:
         problems.append("dns_pod_labels is empty: it must select the DNS pods only")
@@ -194,7 +194,7 @@ def baseline(namespaces: Sequence[Any], exceptions: Sequence[Any] = (), include_
             continue
         name = exc.get("name")
         full = f"{EXCEPTION_PREFIX}{name}"
-        if not isinstance(name, str) or not _DNS1123_LABEL.fullmatch(full) or name in ("dns",):
+        if not isinstance(name, str) or not DNS1123_LABEL.fullmatch(full) or name in ("dns",):
             problems.append(f"{where}.name {show(name)} must be a lowercase DNS label (the policy is called "
                             f"{EXCEPTION_PREFIX}NAME; 'dns' is the baseline's own)")
             continue
@@ -226,7 +226,7 @@ def baseline(namespaces: Sequence[Any], exceptions: Sequence[Any] = (), include_
             for ns in only:
                 if ns not in selected:
                     problems.append(f"{where}.namespaces names {show(ns)}, which is not one of the selected namespaces")
-        target = _labels(exc.get("pod_selector") or {}, f"{where}.pod_selector", problems)
+        target = labels(exc.get("pod_selector") or {}, f"{where}.pod_selector", problems)
         spec = {"podSelector": {"matchLabels": target} if target else {},
                 "policyTypes": ["Ingress" if direction == "ingress" else "Egress"],
                 direction: [rule]}

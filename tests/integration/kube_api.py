@@ -27,6 +27,7 @@ import contextlib
 import ctypes
 import datetime
 import ipaddress
+import json
 import os
 import signal
 import socket
@@ -317,3 +318,21 @@ def start_kube_api(workdir: Path, flavour: str, bin_dirs: dict[str, Path]) -> It
     finally:
         _stop(apiserver)
         _stop(etcd)
+
+
+def kube_dns(api: KubeApi) -> dict:
+    """kube-system/kube-dns as kubeadm creates it (the 10th address of the primary range), created by the first
+    test of the session that needs it; the Service."""
+    dns_ip = str(ipaddress.ip_network(api.service_cidrs[0])[10])
+    existing = api.kubectl("-n", "kube-system", "get", "service", "kube-dns", "--ignore-not-found", "-o", "name")
+    if not existing.stdout.strip():
+        body = {"apiVersion": "v1", "kind": "Service",
+                "metadata": {"name": "kube-dns", "namespace": "kube-system",
+                             "labels": {"k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true",
+                                        "kubernetes.io/name": "CoreDNS"}},
+                "spec": {"selector": {"k8s-app": "kube-dns"}, "clusterIP": dns_ip,
+                         "ports": [{"name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53},
+                                   {"name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53},
+                                   {"name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153}]}}
+        api.kubectl("create", "-f", "-", input=json.dumps(body))
+    return json.loads(api.kubectl("-n", "kube-system", "get", "service", "kube-dns", "-o", "json").stdout)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from ansible_run import changed, run_playbook
+from kube_api import kube_dns
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,23 +44,6 @@ def create(api, namespace: str, name: str, **spec) -> dict:
 def namespace(api, name: str) -> str:
     api.kubectl("create", "namespace", name)
     return name
-
-
-def kube_dns(api) -> dict:
-    """kube-system/kube-dns as kubeadm creates it: the 10th address of the primary range."""
-    dns_ip = str(ipaddress.ip_network(api.service_cidrs[0])[10])
-    existing = api.kubectl("-n", "kube-system", "get", "service", "kube-dns", "--ignore-not-found", "-o", "name")
-    if not existing.stdout.strip():
-        body = {"apiVersion": "v1", "kind": "Service",
-                "metadata": {"name": "kube-dns", "namespace": "kube-system",
-                             "labels": {"k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true",
-                                        "kubernetes.io/name": "CoreDNS"}},
-                "spec": {"selector": {"k8s-app": "kube-dns"}, "clusterIP": dns_ip,
-                         "ports": [{"name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53},
-                                   {"name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53},
-                                   {"name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153}]}}
-        api.kubectl("create", "-f", "-", input=json.dumps(body))
-    return service(api, "kube-system", "kube-dns")
 
 
 def ipv6_dns(api) -> str:

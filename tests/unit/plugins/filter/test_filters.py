@@ -10,10 +10,19 @@ import pytest
 import yaml
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.v6kube.cluster.plugins.module_utils import _etcd_backup, _ipv6, _kubeadm, _plan, _release, _sans
+from ansible_collections.v6kube.cluster.plugins.module_utils import (
+    _etcd_backup,
+    _ipv6,
+    _kubeadm,
+    _monitoring,
+    _plan,
+    _release,
+    _sans,
+)
 
 FILTERS = ("subnet_nth", "carve", "ip_endpoint", "host_interface", "network_plan", "cert_sans", "kubeadm_config",
-           "kubeadm_redact", "release_arch", "etcd_tools", "service_families", "network_policy_baseline", "k8s_failure")
+           "kubeadm_redact", "release_arch", "etcd_tools", "service_families", "network_policy_baseline", "k8s_failure",
+           "monitoring_manifests")
 
 
 def load(name):
@@ -171,6 +180,10 @@ VALID_CALLS = {
                                  "state": "present"}),
     "k8s_failure": ("the result", ({"failed": True, "msg": "(403) Forbidden"}, "/nonexistent/kubeconfig"),
                     {"doing": "list Services", "context": ""}),
+    "monitoring_manifests": ("options", ({"namespace": "monitoring", "targets": ["kubelet", "node"],
+                                          "prometheus_port": 9090, "node_exporter": True, "node_selector": {"a": "b"},
+                                          "extra_scrape_configs": [{"job_name": "app"}], "retention": "15d"},),
+                             {"state": "present"}),
 }
 HUGE = 10**5000
 DIGITS = "9" * 5000
@@ -350,7 +363,8 @@ def documented(name):
     [("subnet_nth", _ipv6.subnet_nth), ("carve", _ipv6.carve), ("ip_endpoint", _ipv6.ip_endpoint),
      ("host_interface", _ipv6.host_interface), ("release_arch", _release.release_arch),
      ("etcd_tools", _etcd_backup.tools_for),
-     ("network_plan", _plan.resolve_plan), ("cert_sans", _sans.cert_sans), ("kubeadm_config", _kubeadm.kubeadm_config)],
+     ("network_plan", _plan.resolve_plan), ("cert_sans", _sans.cert_sans), ("kubeadm_config", _kubeadm.kubeadm_config),
+     ("monitoring_manifests", _monitoring.monitoring_manifests)],
 )
 def test_documented_options_are_the_arguments(name, core):
     doc = documented(name)
@@ -386,6 +400,14 @@ def test_kubeadm_config_documents_its_keys():
         assert options[key]["type"] == "str"
         assert options[key].get("default") == default, key
     assert options["bind_port"] == dict(options["bind_port"], type="int", default=6443)
+
+
+def test_monitoring_manifests_documents_its_options():
+    options = documented("monitoring_manifests")["options"]["_input"]["suboptions"]
+    assert {key: option.get("default") for key, option in options.items()} == _monitoring.DEFAULTS
+    assert options["targets"]["choices"] == list(_monitoring.TARGETS)
+    assert options["storage"]["choices"] == list(_monitoring.STORAGE)
+    assert options["image_pull_policy"]["choices"] == list(_monitoring.PULL_POLICIES)
 
 
 def test_cert_sans_documents_its_keys():

@@ -95,6 +95,39 @@ def test_etcd_extra_args_reach_the_local_etcd():
     assert "extraArgs" not in docs(BASE)["ClusterConfiguration"]["etcd"]["local"]
 
 
+def test_control_plane_metrics_bind_beyond_loopback():
+    plain = docs(BASE)["ClusterConfiguration"]
+    assert "extraArgs" not in plain["scheduler"] and "extraArgs" not in plain["etcd"]["local"]
+    c = docs(dict(BASE, control_plane_metrics=True))["ClusterConfiguration"]
+    assert c["controllerManager"]["extraArgs"] == [{"name": "node-cidr-mask-size-ipv6", "value": "64"},
+                                                   {"name": "bind-address", "value": "::"}]
+    assert c["scheduler"]["extraArgs"] == [{"name": "bind-address", "value": "::"}]
+    assert c["etcd"]["local"]["extraArgs"] == [{"name": "listen-metrics-urls", "value": "http://[::]:2381"}]
+    # the operator's etcd flags are kept, their own listen-metrics-urls wins
+    c = docs(dict(BASE, control_plane_metrics=True,
+                  etcd_extra_args={"listen-metrics-urls": "http://[::1]:2381", "heartbeat-interval": 250}))
+    assert c["ClusterConfiguration"]["etcd"]["local"]["extraArgs"] == [
+        {"name": "listen-metrics-urls", "value": "http://[::1]:2381"}, {"name": "heartbeat-interval", "value": "250"}]
+    beta3 = docs(dict(BASE, kubernetes_version="v1.30.2", control_plane_metrics=True))["ClusterConfiguration"]
+    assert beta3["scheduler"]["extraArgs"] == {"bind-address": "::"}
+    assert beta3["etcd"]["local"]["extraArgs"] == {"listen-metrics-urls": "http://[::]:2381"}
+
+
+def test_control_plane_metrics_with_an_ipv4_primary():
+    plan = resolve_plan({"stack": "dual", "pod_subnets": ["10.244.0.0/16", "2001:db8:42::/56"],
+                         "service_subnets": ["10.96.0.0/16", "2001:db8:43::/112"]})
+    c = docs(dict(BASE, plan=plan, node_addresses=["10.0.0.10", "2001:db8:1::10"],
+                  control_plane_metrics=True))["ClusterConfiguration"]
+    assert c["scheduler"]["extraArgs"] == [{"name": "bind-address", "value": "0.0.0.0"}]
+    assert c["etcd"]["local"]["extraArgs"] == [{"name": "listen-metrics-urls", "value": "http://0.0.0.0:2381"}]
+
+
+@pytest.mark.parametrize("bad", ["yes", 1, []])
+def test_control_plane_metrics_must_be_a_boolean(bad):
+    with pytest.raises(AddressError, match="control_plane_metrics must be true or false"):
+        kubeadm_config(dict(BASE, control_plane_metrics=bad))
+
+
 @pytest.mark.parametrize("bad", [["heartbeat-interval"], {"heartbeat-interval": True}, {"x": None}])
 def test_etcd_extra_args_rejects(bad):
     with pytest.raises(AddressError, match="etcd_extra_args"):
