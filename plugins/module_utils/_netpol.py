@@ -100,7 +100,7 @@ def _peer(peer: Any, where: str, problems: list[str]) -> dict[str, Any] | None:
         return out or None
     if "namespace_selector" in peer:
         out["namespaceSelector"] = {"matchLabels": labels(peer["namespace_selector"] or {},
-                                                           f"{where}.namespace_selector", problems)}
+                                                          f"{where}.namespace_selector", problems)}
     if "pod_selector" in peer:
         out["podSelector"] = {"matchLabels": labels(peer["pod_selector"] or {}, f"{where}.pod_selector", problems)}
     if not out:
@@ -172,7 +172,7 @@ def baseline(namespaces: Sequence[Any], exceptions: Sequence[Any] = (), include_
     if not isinstance(dns_namespace, str) or not DNS1123_LABEL.fullmatch(dns_namespace):
         problems.append(f"dns_namespace {show(dns_namespace)} is not a namespace name")
     dns_labels = labels({"k8s-app": "kube-dns"} if dns_pod_labels is None else dns_pod_labels, "dns_pod_labels",
-                         problems)
+                        problems)
     if not dns_labels:
         problems.append("dns_pod_labels is empty: it must select the DNS pods only")
     if isinstance(dns_port, bool) or not str(dns_port).isdigit() or not 1 <= int(dns_port) <= 65535:

@@ -67,7 +67,7 @@ def test_role_applies_the_stack_idempotently_checks_and_removes_it(kube_api_fact
     assert recheck.returncode == 0 and changed(recheck) == 0, recheck.stdout + recheck.stderr
 
     # A changed option changes the objects in place.
-    longer = run_role(api, tmp_path, **dict(wanted, monitoring_retention="30d"))
+    longer = run_role(api, tmp_path, monitoring_namespace="mon-role", monitoring_retention="30d")
     assert longer.returncode == 0 and changed(longer) == 1, longer.stdout + longer.stderr
     args = get(api, "-n", "mon-role", "get", "deployment", "prometheus")["spec"]["template"]["spec"]["containers"][0]
     assert "--storage.tsdb.retention.time=30d" in args["args"]
