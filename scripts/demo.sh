@@ -38,6 +38,15 @@ floor_end=$(date +%s.%N)
 timing=$(python3 -c 'import sys; a, b, c, d = map(float, sys.argv[1:]); print(f"idempotent re-run {b - a:.1f} s, empty play on the same hosts {d - c:.1f} s, ratio {(b - a) / (d - c):.1f}x")' \
   "$rerun_start" "$rerun_end" "$floor_start" "$floor_end")
 "$kubectl" --kubeconfig "$V6KUBE_LAB_KUBECONFIG" get nodes -o wide
+# Prometheus through the API server's service proxy: how many of its targets are up, and are any IPv4.
+prom=/api/v1/namespaces/monitoring/services/prometheus:web/proxy/api/v1
+targets=$("$kubectl" --kubeconfig "$V6KUBE_LAB_KUBECONFIG" get --raw "$prom/targets?state=active" | python3 -c '
+import json, sys, urllib.parse
+targets = json.load(sys.stdin)["data"]["activeTargets"]
+up = sum(t["health"] == "up" for t in targets)
+ipv4 = [t["scrapeUrl"] for t in targets if not urllib.parse.urlsplit(t["scrapeUrl"]).netloc.startswith("[")]
+jobs = ", ".join(sorted({t["labels"]["job"] for t in targets}))
+print(f"{up} of {len(targets)} targets up ({jobs}), {len(ipv4)} not IPv6")' 2>&1) || targets="not answering: $targets"
 cat <<MSG
 
 == v6kube.cluster demo done in $(( $(date +%s) - start ))s (site.yml from bare hosts to every node Ready: ${first}s; ${timing}) ==
@@ -49,9 +58,13 @@ What ran, against the IPv6-only lab hosts cp1 cp2 cp3 worker1 (podman, fd00:40::
   4. kubeadm: init on cp1 (certificates uploaded), cp2 and cp3 joined one at a time, worker1 joined;
   5. pod_network: bridge CNI over each node's podCIDR, routes to every other node's pods; every node Ready;
   6. service_families: kube-dns (and any listed Service) IPv6 SingleStack, from the controller;
-  7. a second run changed nothing.
+  7. monitoring: Prometheus behind the IPv6 SingleStack Service monitoring/prometheus, node_exporter on every
+     node; Prometheus now: $targets;
+  8. a second run changed nothing.
 Use the cluster (API through the VIP https://[fd00:40::100]:6443):
   $kubectl --kubeconfig $V6KUBE_LAB_KUBECONFIG get nodes,pods -A -o wide
+Prometheus:   $kubectl --kubeconfig $V6KUBE_LAB_KUBECONFIG get --raw '$prom/query?query=up'
+              (or: kubectl -n monitoring port-forward svc/prometheus 9090, then http://[::1]:9090/api/v1/...)
 Audit it:     ansible-playbook -i inventories/lab playbooks/audit.yml -e v6kube_audit_fail_on_ipv4=true
 Look around:  ssh -i ${V6KUBE_LAB_KEY:-$V6K_CACHE/lab/id_ed25519} root@fd00:40::10
 Tear down:    ansible-playbook -i inventories/lab playbooks/reset.yml -e v6kube_reset_confirm=true  (cluster only)

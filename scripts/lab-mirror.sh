@@ -36,7 +36,7 @@ build() {
   images
   debian_repo
   toolbox_image
-  monitoring_images
+  addon_images
   (cd "$mirror" && find . -type f ! -name SHA256SUMS ! -name '.*' | sort | sed 's|^\./||' \
     | xargs sha256sum > .SHA256SUMS.tmp && mv .SHA256SUMS.tmp SHA256SUMS)
   log "mirror: $(wc -l < "$mirror/SHA256SUMS") artifact(s) in $mirror"
@@ -118,6 +118,125 @@ images() {
         printf 'FROM scratch\nCOPY pause /pause\nUSER 65535:65535\nENTRYPOINT ["/pause"]\n' > "$context/Containerfile" ;;
       *) rm -rf "$context"; die "no recipe for image $ref" ;;
     esac
+    image_archive "$ref" "$file" "$context"
+  done
+}
+
+# Build CONTEXT (a Containerfile and its files) as REF and save it to FILE, a docker archive; skipped when FILE
+# was saved from the same inputs. CONTEXT is removed.
+image_archive() {
+  local ref=$1 file=$2 context=$3 inputs stamp
+  inputs=$(cd "$context" && sha256sum ./* | sha256sum | cut -c1-16)
+  stamp=$(dirname "$file")/.$(basename "$file").inputs
+  if [ -s "$file" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$inputs" ]; then rm -rf "$context"; return; fi
+  mkdir -p "$(dirname "$file")"
+  podman build --quiet --timestamp 0 --tag "$ref" "$context" >/dev/null
+  rm -f "$file.tmp"
+  podman save --quiet --format docker-archive --output "$file.tmp" "$ref"
+  mv "$file.tmp" "$file"
+  echo "$inputs" > "$stamp"
+  rm -rf "$context"
+  log "mirror: image $ref"
+}
+
+# Debian's etcd 3.4 packages, repacked in the upstream release layout: a second etcd version for the tests.
+debian_etcd() {
+  local debs=${V6K_CACHE}/debs stage version server
+  mkdir -p "$debs"
+  if ! compgen -G "$debs/etcd-server_*.deb" >/dev/null || ! compgen -G "$debs/etcd-client_*.deb" >/dev/null; then
+    (cd "$debs" && { apt-get download etcd-server etcd-client >/dev/null 2>&1 \
+      || { as_root apt-get update -qq && apt-get download etcd-server etcd-client >/dev/null; }; })
+  fi
+  server=$(compgen -G "$debs/etcd-server_*.deb" | head -1)
+  version=v$(dpkg-deb -f "$server" Version | sed 's/[-+].*//')
+  stage=$(mktemp -d)
+  for deb in "$debs"/etcd-server_*.deb "$debs"/etcd-client_*.deb; do dpkg-deb -x "$deb" "$stage/root"; done
+  mkdir -p "$stage/etcd-$version-linux-$arch" "$mirror/etcd/$version"
+  cp "$stage/root/usr/bin/etcd" "$stage/root/usr/bin/etcdctl" "$stage/etcd-$version-linux-$arch/"
+  pack "$mirror/etcd/$version/etcd-$version-linux-$arch.tar.gz" "$stage" "etcd-$version-linux-$arch"
+  rm -rf "$stage"
+}
+
+# A flat apt repository with what the lab hosts lack to run the API VIP (keepalived, and python3-apt for Ansible's
+# apt module), served over IPv6 the way an air-gapped site serves its own packages: resolved against the installed
+# packages of the lab host image, fetched with apt-get download, indexed with dpkg-scanpackages. Rebuilt when the
+# image or the list changes.
+repo_packages=(keepalived python3-apt)
+debian_repo() {
+  local repo=$mirror/debian image want status pkgs
+  image=localhost/v6kube-systemd:${V6KUBE_LAB_SUITE:-bookworm}
+  want=$( (printf '%s\n' "${repo_packages[@]}"; podman image inspect --format '{{.Id}}' "$image") | sha256sum | cut -c1-16)
+  if [ -s "$repo/Packages" ] && [ "$(cat "$repo/.inputs" 2>/dev/null)" = "$want" ]; then return; fi
+  status=$(mktemp)
+  podman run --rm --network none "$image" cat /var/lib/dpkg/status > "$status"
+  resolve() {
+    apt-get install --print-uris -qq --no-install-recommends -o Debug::NoLocking=1 \
+      -o Dir::State::status="$status" "${repo_packages[@]}" | sed -n "s/^'[^']*' \([^_]*\)_.*/\1/p"
+  }
+  pkgs=$(resolve 2>/dev/null) || pkgs=""
+  if [ -z "$pkgs" ]; then as_root apt-get update -qq; pkgs=$(resolve); fi
+  rm -f "$status"
+  [ -n "$pkgs" ] || die "mirror: could not resolve ${repo_packages[*]} against $image"
+  rm -rf "$repo.tmp"
+  mkdir -p "$repo.tmp"
+  # shellcheck disable=SC2086
+  (cd "$repo.tmp" && apt-get download $pkgs >/dev/null 2>&1) || die "mirror: apt-get download $pkgs failed"
+  (cd "$repo.tmp" && dpkg-scanpackages --multiversion . /dev/null 2>/dev/null > Packages && gzip -9nk Packages)
+  {
+    printf 'Origin: v6kube-lab\nLabel: v6kube-lab\nSuite: lab\nCodename: lab\nArchitectures: %s all\nSHA256:\n' "$arch"
+    for f in Packages Packages.gz; do
+      printf ' %s %s %s\n' "$(sha256sum < "$repo.tmp/$f" | cut -d' ' -f1)" "$(stat -c %s "$repo.tmp/$f")" "$f"
+    done
+  } > "$repo.tmp/Release"
+  echo "$want" > "$repo.tmp/.inputs"
+  rm -rf "$repo"
+  mv "$repo.tmp" "$repo"
+  log "mirror: apt repository with $(echo "$pkgs" | wc -w) package(s) for ${repo_packages[*]}"
+}
+
+# The lab's test image (Debian minbase with python3, iproute2, ping): pods that resolve names, serve and fetch
+# HTTP over IPv6 in the cluster tests. Not a product image.
+toolbox_image() {
+  local ref=localhost/v6kube-toolbox:${V6KUBE_LAB_SUITE:-bookworm} base file stamp id
+  base=localhost/v6kube-min:${V6KUBE_LAB_SUITE:-bookworm}
+  file=$mirror/images/lab/v6kube-toolbox.tar
+  stamp=$mirror/images/lab/.v6kube-toolbox.tar.inputs
+  id=$(podman image inspect --format '{{.Id}}' "$base")
+  if [ -s "$file" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$id" ]; then return; fi
+  mkdir -p "$(dirname "$file")"
+  podman tag "$base" "$ref"
+  rm -f "$file.tmp"
+  podman save --quiet --format docker-archive --output "$file.tmp" "$ref"
+  mv "$file.tmp" "$file"
+  echo "$id" > "$stamp"
+  log "mirror: image $ref"
+}
+
+# Images of the lab's add-ons, from the binaries built from their pinned modules:
+# - Prometheus and node_exporter (FROM scratch, the binary at the path the monitoring role runs, numeric user
+#   65534). Prometheus is built without the web UI assets: the image serves the HTTP API, /metrics and the health
+#   endpoints.
+# - kube-router, a NetworkPolicy enforcer for the cluster scenario only (on the netfilter image: it runs iptables
+#   and ipset as root). v2.1.0 has reported security flaws: a lab fixture, never a product image.
+addon_images() {
+  local name binary version ref file context base user dir
+  for name in prometheus node-exporter kube-router; do
+    base=scratch user="USER 65534:65534" dir=monitoring
+    case $name in
+      prometheus) binary=prometheus
+        version=v$("$(toolchain prometheus)/prometheus" --version 2>&1 | sed -n 's/^prometheus, version \([^ ]*\).*/\1/p') ;;
+      node-exporter) binary=node_exporter
+        version=$(module_version node-exporter github.com/prometheus/node_exporter) ;;
+      kube-router) binary=kube-router user="" dir=lab base=localhost/v6kube-netfilter:${V6KUBE_LAB_SUITE:-bookworm}
+        version=$(module_version kube-router github.com/cloudnativelabs/kube-router/v2) ;;
+    esac
+    [ "$version" != v ] || die "mirror: no version for $name"
+    ref=localhost/v6kube-$name:$version
+    file=$mirror/images/$dir/v6kube-$name-$version.tar
+    context=$(mktemp -d)
+    cp "$(toolchain "$name")/$binary" "$context/"
+    printf 'FROM %s\nCOPY %s /bin/%s\n%s\nENTRYPOINT ["/bin/%s"]\n' "$base" "$binary" "$binary" "$user" "$binary" \
+      > "$context/Containerfile"
     image_archive "$ref" "$file" "$context"
   done
 }

@@ -119,7 +119,9 @@ options:
         type: list
         default: []
       extra_scrape_configs:
-        description: More scrape configs (mappings), appended as given (their C(job_name) must be new).
+        description:
+          - More scrape configs (mappings), appended as given (their C(job_name) must be new).
+          - Kubernetes discovery in other namespaces needs RBAC of its own for the C(prometheus) ServiceAccount.
         type: list
         default: []
   state:

@@ -54,6 +54,16 @@ def test_kubeadm_config_validate_accepts_every_rendering(toolchain, tmp_path, st
     assert result.returncode == 0, result.stdout + result.stderr + config.read_text()
 
 
+@pytest.mark.parametrize("stack", sorted(PLANS))
+def test_kubeadm_config_validate_accepts_the_control_plane_metrics_flags(toolchain, tmp_path, stack):
+    config = tmp_path / "kubeadm.yaml"
+    config.write_text(render(stack, "init", control_plane_metrics=True, etcd_extra_args={"heartbeat-interval": 250}))
+    assert "listen-metrics-urls" in config.read_text()
+    result = subprocess.run([str(toolchain("kubernetes") / "kubeadm"), "config", "validate", "--config",
+                             str(config)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr + config.read_text()
+
+
 def test_kubeadm_rejects_what_the_plan_rejects(toolchain, tmp_path):
     # Proof that validation really runs: a service subnet over 20 host bits, which the plan validator refuses,
     # is refused by kubeadm too when forced into a rendered configuration.
