@@ -36,7 +36,7 @@ build() {
   images
   debian_repo
   toolbox_image
-  addon_images
+  monitoring_images
   (cd "$mirror" && find . -type f ! -name SHA256SUMS ! -name '.*' | sort | sed 's|^\./||' \
     | xargs sha256sum > .SHA256SUMS.tmp && mv .SHA256SUMS.tmp SHA256SUMS)
   log "mirror: $(wc -l < "$mirror/SHA256SUMS") artifact(s) in $mirror"
@@ -212,30 +212,24 @@ toolbox_image() {
   log "mirror: image $ref"
 }
 
-# Images of the lab's add-ons, from the binaries built from their pinned modules:
-# - Prometheus and node_exporter (FROM scratch, the binary at the path the monitoring role runs, numeric user
-#   65534). Prometheus is built without the web UI assets: the image serves the HTTP API, /metrics and the health
-#   endpoints.
-# - kube-router, a NetworkPolicy enforcer for the cluster scenario only (on the netfilter image: it runs iptables
-#   and ipset as root). v2.1.0 has reported security flaws: a lab fixture, never a product image.
-addon_images() {
-  local name binary version ref file context base user dir
-  for name in prometheus node-exporter kube-router; do
-    base=scratch user="USER 65534:65534" dir=monitoring
+# Prometheus and node_exporter images from the binaries built from their pinned modules (FROM scratch, the binary
+# at the path the monitoring role runs, numeric user 65534). Prometheus is built without the web UI assets: the
+# image serves the HTTP API, /metrics and the health endpoints.
+monitoring_images() {
+  local name binary version ref file context
+  for name in prometheus node-exporter; do
     case $name in
       prometheus) binary=prometheus
         version=v$("$(toolchain prometheus)/prometheus" --version 2>&1 | sed -n 's/^prometheus, version \([^ ]*\).*/\1/p') ;;
       node-exporter) binary=node_exporter
         version=$(module_version node-exporter github.com/prometheus/node_exporter) ;;
-      kube-router) binary=kube-router user="" dir=lab base=localhost/v6kube-netfilter:${V6KUBE_LAB_SUITE:-bookworm}
-        version=$(module_version kube-router github.com/cloudnativelabs/kube-router/v2) ;;
     esac
     [ "$version" != v ] || die "mirror: no version for $name"
     ref=localhost/v6kube-$name:$version
-    file=$mirror/images/$dir/v6kube-$name-$version.tar
+    file=$mirror/images/monitoring/v6kube-$name-$version.tar
     context=$(mktemp -d)
     cp "$(toolchain "$name")/$binary" "$context/"
-    printf 'FROM %s\nCOPY %s /bin/%s\n%s\nENTRYPOINT ["/bin/%s"]\n' "$base" "$binary" "$binary" "$user" "$binary" \
+    printf 'FROM scratch\nCOPY %s /bin/%s\nUSER 65534:65534\nENTRYPOINT ["/bin/%s"]\n' "$binary" "$binary" "$binary" \
       > "$context/Containerfile"
     image_archive "$ref" "$file" "$context"
   done
