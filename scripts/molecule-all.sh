@@ -11,12 +11,16 @@ for scenario in "$@"; do
   start=$(date +%s)
   log "molecule: $scenario"
   if molecule test -s "$scenario"; then
-    log "molecule: $scenario passed in $(( $(date +%s) - start ))s"
+    status=passed
   else
-    log "molecule: $scenario FAILED after $(( $(date +%s) - start ))s"
+    status=FAILED
     failed+=("$scenario")
     molecule destroy -s "$scenario" >/dev/null 2>&1 || true
   fi
+  seconds=$(( $(date +%s) - start ))
+  log "molecule: $scenario $status in ${seconds}s"
+  # scripts/test-all.sh prints these in its time table.
+  [ -z "${V6KUBE_TIMES:-}" ] || echo "$scenario $seconds $status" >> "$V6KUBE_TIMES/scenarios"
 done
 if [ ${#failed[@]} -gt 0 ]; then
   log "molecule: failed scenarios: ${failed[*]}"

@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # `make test`: everything CI runs, from nothing. Installs what is missing (venv, collections, lab images),
-# then runs every stage even after a failure, and fails at the end if any stage failed.
+# then runs every stage even after a failure, and fails at the end if any stage failed. Ends with a table of
+# every stage's and every Molecule scenario's time.
+#
+# The toolchain build (CPU-bound Go compiles, minutes on a new machine, a no-op once cached) starts right after
+# the venv, in the background, while the network- and disk-bound set-up (collections, the lab images made with
+# debootstrap) and the static checks run; the stages that need the tools wait for it.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$V6K_ROOT" || exit 1
@@ -9,27 +14,46 @@ export PATH=${V6K_VENV}/bin:$PATH
 export ANSIBLE_COLLECTIONS_PATH=${V6K_COLLECTIONS} ANSIBLE_CONFIG=${V6K_ROOT}/ansible.cfg
 export ANSIBLE_FORCE_COLOR=0 PY_COLORS=0 NO_COLOR=1
 
-passed=() failed=()
+times=$(mktemp -d)
+trap 'rm -rf "$times"' EXIT
+suite_start=$(date +%s)
+passed=() failed=() order=()
+record() {  # NAME SECONDS STATUS
+  order+=("$1")
+  printf '%s %s\n' "$2" "$3" > "$times/$1"
+  if [ "$3" = passed ]; then passed+=("$1"); else failed+=("$1"); fi
+  log "=== $1 $3 ($2s)"
+}
 stage() {
   local name=$1; shift
   local start
   start=$(date +%s)
   log "=== $name"
-  if "$@"; then
-    passed+=("$name")
-    log "=== $name passed ($(( $(date +%s) - start ))s)"
-  else
-    failed+=("$name")
-    log "=== $name FAILED ($(( $(date +%s) - start ))s)"
-  fi
+  if "$@"; then record "$name" $(( $(date +%s) - start )) passed
+  else record "$name" $(( $(date +%s) - start )) FAILED; fi
 }
 
 scenarios() { for f in molecule/*/molecule.yml; do basename "$(dirname "$f")"; done; }
 
-stage setup bash -c 'scripts/venv.sh && scripts/collections.sh && scripts/lab-hosts.sh'
+stage venv scripts/venv.sh
+# The toolchain in the background (its output is shown when it is waited for).
+toolchain_log=$times/toolchain.log
+toolchain_start=$(date +%s)
+scripts/build-toolchain.sh > "$toolchain_log" 2>&1 &
+toolchain_pid=$!
+wait_toolchain() {
+  local rc=0
+  wait "$toolchain_pid" || rc=$?
+  cat "$toolchain_log" >&2
+  log "toolchain: built or found in $(( $(date +%s) - toolchain_start ))s (in the background from the start)"
+  return "$rc"
+}
+
+stage setup bash -c 'scripts/collections.sh && scripts/lab-hosts.sh'
 if [ ${#failed[@]} -gt 0 ]; then
+  wait "$toolchain_pid" 2>/dev/null
   log "setup failed; nothing else can run"
-  echo "test: 0 passed, 1 failed"
+  echo "test: 0 passed, ${#failed[@]} failed"
   exit 1
 fi
 stage yamllint yamllint --strict .
@@ -37,12 +61,30 @@ stage ansible-lint ansible-lint --offline --profile production
 stage changelog antsibull-changelog lint
 stage sanity scripts/sanity.sh
 stage unit python -m pytest tests/unit
-stage toolchain bash -c 'scripts/build-toolchain.sh && scripts/lab-mirror.sh build'
+stage toolchain wait_toolchain
+stage mirror scripts/lab-mirror.sh build
 export V6KUBE_REQUIRE_TOOLCHAIN=1
 stage integration python -m pytest -p no:cacheprovider -q tests/integration
 stage build scripts/build-check.sh
+export V6KUBE_TIMES=$times
 # shellcheck disable=SC2046
 stage molecule scripts/molecule-all.sh $(scenarios)
+
+{
+  echo
+  echo "stage                 seconds  result"
+  for name in "${order[@]}"; do
+    read -r secs status < "$times/$name"
+    printf '%-20s %8s  %s\n' "$name" "$secs" "$status"
+    if [ "$name" = molecule ] && [ -f "$times/scenarios" ]; then
+      while read -r scenario ssecs sstatus; do
+        printf '  %-18s %8s  %s\n' "$scenario" "$ssecs" "$sstatus"
+      done < "$times/scenarios"
+    fi
+  done
+  total=$(( $(date +%s) - suite_start ))
+  printf '%-20s %8s  (%dm %02ds)\n' total "$total" $(( total / 60 )) $(( total % 60 ))
+} >&2
 
 log "passed: ${passed[*]:-none}"
 [ ${#failed[@]} -eq 0 ] || log "FAILED: ${failed[*]}"

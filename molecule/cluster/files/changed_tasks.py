@@ -8,7 +8,8 @@ import sys
 changed: dict[str, list[str]] = {}
 with open(sys.argv[1], encoding="utf-8") as handle:
     text = handle.read()
-log = json.loads(text[text.index("{"):])
+# The JSON document, whatever a callback printed around it (the plan printout goes to the screen first).
+log, _end = json.JSONDecoder().raw_decode(text[text.index('{\n'):])
 for play in log["plays"]:
     for task in play["tasks"]:
         for host, result in task["hosts"].items():
