@@ -79,6 +79,7 @@ plan: deps ## Print the address plan of INVENTORY (default inventories/example)
 .PHONY: bench
 bench: deps toolchain ## Benchmarks, printed as ratios against baselines from the same run
 	python benchmarks/run.py
+	python benchmarks/host_network.py
 	python benchmarks/etcd_backup.py
 	python benchmarks/ipfamily_audit.py
 

@@ -25,8 +25,9 @@ options:
     required: true
   subnets:
     description:
-      - The node networks as CIDRs without host bits, usually the plan's C(host_subnets)
-        (V(v6kube_host_subnets)). A comma-separated string is accepted.
+      - The node networks as CIDRs without host bits, usually the resolved plan's C(host_subnets)
+        (V(v6kube_plan.host_subnets), every CIDR of the host subnets), or V(v6kube_host_subnets) when it lists
+        CIDR strings only. A comma-separated string is accepted.
     type: list
     elements: str
     required: true
@@ -41,7 +42,7 @@ EXAMPLES = r"""
   ansible.builtin.set_fact:
     netplan_interfaces:
       - name: eth0
-        addresses: ["{{ ansible_host | v6kube.cluster.host_interface(v6kube_host_subnets) }}"]
+        addresses: ["{{ ansible_host | v6kube.cluster.host_interface(v6kube_plan.host_subnets) }}"]
 """
 
 RETURN = r"""

@@ -11,15 +11,18 @@ short_description: Validate a cluster address plan and return it resolved
 description:
   - Checks a whole IPv6-only or dual-stack address plan against the rules kubeadm, kube-apiserver and
     kube-controller-manager enforce, and reports every problem at once, each naming the key and the fix.
-  - Rejects malformed CIDRs, host bits, more than two subnets or two of one family, IPv4 in an IPv6-only
-    stack, dual stack without one subnet per family, different primary families for pods and services,
-    service subnets over 20 host bits, node masks shorter than the pod prefix or over 16 bits longer,
-    O(_input.node_count) above capacity, any overlap between pod, service, host and load-balancer subnets,
-    special ranges (link-local, multicast, loopback, unspecified, IPv4-mapped), and a malformed
-    control-plane endpoint.
-  - Each subnet list holds at most 10000 entries. At most 50 problems are listed; the last line counts the rest.
-    The checks take time in proportion to the number of ranges (overlaps are found by sorting, not by comparing
-    every pair).
+  - Rejects malformed CIDRs, host bits, more than two subnets or two of one family, IPv4 pod, service or
+    load-balancer ranges in an IPv6-only stack, dual stack without one subnet per family, different primary
+    families for pods and services, service subnets over 20 host bits, node masks shorter than the pod prefix or
+    over 16 bits longer, O(_input.node_count) above capacity, any overlap between pod, service, host and
+    load-balancer subnets, special ranges (link-local, multicast, loopback, unspecified, IPv4-mapped), and a
+    malformed control-plane endpoint.
+  - Models the host network as clouds do (O(_input.network), O(_input.host_subnets)) - a network with an IPv4
+    CIDR and an IPv6 prefix, and subnets that are IPv4-only, dual-stack or IPv6-only - and checks every node of
+    O(_input.nodes) against the subnet it sits in, and the API VIP against the subnets.
+  - Each subnet list holds at most 10000 entries, and O(_input.nodes) too. At most 50 problems are listed; the
+    last line counts the rest. The checks take time in proportion to the number of ranges and nodes (overlaps are
+    found by sorting, addresses located by hashing, never by comparing every pair).
   - The same validation runs as the M(v6kube.cluster.network_plan) action, which fails a play early.
 options:
   _input:
@@ -54,10 +57,34 @@ options:
         description: Number of nodes planned; checked against the pod subnet capacity.
         type: int
       host_subnets:
-        description: The node networks (at most 10000); pods and services must not overlap them. They may nest.
+        description:
+          - The node networks (at most 10000), each a CIDR string - a subnet of that CIDR's family, named by it - or
+            a mapping C({name, ipv6, ipv4}) whose stack follows from what it has (IPv4-only, dual-stack, IPv6-only).
+            A comma-separated string of CIDRs is accepted.
+          - Pod, service and load-balancer ranges must not overlap them. A named subnet overlaps no other range;
+            CIDR strings may nest in one another (the longest holding an address is its subnet).
+          - IPv4 subnets may stay in an IPv6-only cluster (a network on its way to IPv6-only; the plan lists them),
+            but no node may sit in one.
+          - With host subnets declared, every node of O(_input.nodes) is checked against its subnet, and an IP
+            O(_input.control_plane_endpoint) (the API VIP) must lie in one of them.
         type: list
-        elements: str
+        elements: raw
         default: []
+        suboptions:
+          name:
+            description: The subnet's name, unique (1 to 63 letters, digits, V(.), V(_), V(-)).
+            type: str
+            required: true
+          ipv6:
+            description:
+              - The subnet's IPv6 prefix, exactly a /64 as clouds assign it, inside O(_input.network.ipv6_prefix)
+                when that is set.
+              - V(auto) carves the lowest free /64 of O(_input.network.ipv6_prefix), in the order of the list, away
+                from every other range of the plan.
+            type: str
+          ipv4:
+            description: The subnet's IPv4 CIDR, inside O(_input.network.ipv4_cidr) when that is set.
+            type: str
       lb_subnets:
         description: Load-balancer address pools (at most 10000); must not overlap any other range.
         type: list
@@ -70,9 +97,55 @@ options:
         description: The cluster DNS domain.
         type: str
         default: cluster.local
+      network:
+        description: The network the host subnets are taken from (a cloud's VCN or VPC); optional.
+        type: dict
+        suboptions:
+          ipv6_prefix:
+            description: The network's IPv6 prefix (clouds assign a /56), a /64 or shorter; every subnet's IPv6 /64
+              lies inside it, and the subnets with O(_input.host_subnets[].ipv6=auto) are carved from it.
+            type: str
+          ipv4_cidr:
+            description: The network's IPv4 CIDR; every subnet's IPv4 CIDR lies inside it.
+            type: str
+      nodes:
+        description:
+          - The nodes and their addresses (at most 10000), checked against O(_input.host_subnets) when any are
+            declared; without host subnets they are not checked.
+          - Every address lies in a host subnet, and no two nodes share one. In an IPv6-only cluster a node has one
+            IPv6 address, in a subnet with IPv6; in a dual-stack cluster one address per family, primary first, in
+            a dual-stack subnet - a named one holding both, or two CIDR strings of O(_input.host_subnets), one per
+            family, that pair up (the flat form cannot say more). A node with an address in a named subnet has its
+            other one in that subnet too, never in another entry.
+          - C(playbooks/plan.yml) takes them from the inventory (V(v6kube_node_addresses), else V(ansible_host), of
+            the hosts of groups C(k8s_cluster) and C(control_plane)).
+        type: list
+        elements: dict
+        default: []
+        suboptions:
+          name:
+            description: The node's inventory name.
+            type: str
+            required: true
+          addresses:
+            description: The node's addresses, one per family, primary first. A comma-separated string is accepted.
+            type: list
+            elements: str
+            required: true
 """
 
 EXAMPLES = r"""
+- name: Resolve the plan of an IPv6-only HA cluster in a cloud network (subnets typed by stack, nodes checked)
+  ansible.builtin.set_fact:
+    plan: >-
+      {{ {'pod_subnets': ['2001:db8:42::/56'],
+          'service_subnets': ['2001:db8:43::/112'],
+          'network': {'ipv6_prefix': '2001:db8:1::/56', 'ipv4_cidr': '10.0.0.0/16'},
+          'host_subnets': [{'name': 'nodes-a', 'ipv6': 'auto'},
+                           {'name': 'legacy', 'ipv6': 'auto', 'ipv4': '10.0.1.0/24'}],
+          'nodes': [{'name': 'cp1', 'addresses': ['2001:db8:1::10']}],
+          'control_plane_endpoint': '[2001:db8:1::100]:6443'} | v6kube.cluster.network_plan }}
+
 - name: Resolve the plan of an IPv6-only HA cluster
   ansible.builtin.set_fact:
     plan: >-
@@ -115,10 +188,46 @@ _value:
       elements: str
       sample: ["2001:db8:43::/112"]
     host_subnets:
-      description: Normalized node networks.
+      description: Every CIDR of the host subnets, normalized, in order (a subnet's IPv6 before its IPv4).
       type: list
       elements: str
       sample: ["2001:db8:1::/64"]
+    host_network:
+      description: The host network - its CIDRs, each subnet with its stack and nodes, and which still carry IPv4.
+      type: dict
+      contains:
+        ipv6_prefix:
+          description: The network's IPv6 prefix, or null.
+          type: str
+          sample: "2001:db8:1::/56"
+        ipv4_cidr:
+          description: The network's IPv4 CIDR, or null.
+          type: str
+          sample: "10.0.0.0/16"
+        subnets:
+          description:
+            - The host subnets in order, each C({name, stack, ipv6, ipv4, carved, nodes}); a subnet written as a
+              CIDR string is named by it.
+            - V(stack) is V(ipv6) (IPv6-only), V(dual) (dual-stack) or V(ipv4) (IPv4-only); V(carved) tells an
+              V(ipv6) taken from V(auto); V(nodes) lists the nodes that sit in it (a dual-stack node in two CIDR
+              strings is listed in both).
+          type: list
+          elements: dict
+          sample: [{name: nodes-a, stack: ipv6, ipv6: "2001:db8:1::/64", ipv4: null, carved: true, nodes: [cp1]}]
+        ipv4_subnets:
+          description: The names of the subnets that still carry IPv4 (IPv4-only and dual-stack ones), in order.
+          type: list
+          elements: str
+          sample: [edge]
+        node_subnets:
+          description: Node name to the name of the subnet it sits in (for a dual-stack node in two CIDR strings, the
+            one of its primary address; empty without host subnets).
+          type: dict
+          sample: {cp1: nodes-a}
+        endpoint_subnet:
+          description: The name of the subnet holding the API VIP, or null.
+          type: str
+          sample: nodes-a
     lb_subnets:
       description: Normalized load-balancer pools.
       type: list

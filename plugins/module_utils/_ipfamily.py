@@ -44,8 +44,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator, Mapping, Sequence
+
+from ansible_collections.v6kube.cluster.plugins.module_utils._hostnet import HostSubnet, locate
 
 KINDS = ("services", "endpointslices", "nodes", "pods", "ingresses", "configmaps")
 
@@ -130,6 +132,8 @@ class Finding:
     detail: str
     heuristic: bool
     step: str
+    # The IPv4 addresses the finding is about, where the report places them (a node's InternalIPs).
+    addresses: tuple[str, ...] = field(default=(), compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "namespace": self.namespace, "name": self.name, "what": self.what,
@@ -140,10 +144,11 @@ class Finding:
         return f"{self.kind} {self.namespace}/{self.name}" if self.namespace else f"{self.kind} {self.name}"
 
 
-def _finding(kind: str, obj: Mapping[str, Any], what: str, detail: str, step: str | None = None) -> Finding:
+def _finding(kind: str, obj: Mapping[str, Any], what: str, detail: str, step: str | None = None,
+             addresses: Iterable[str] = ()) -> Finding:
     meta = _map(obj.get("metadata"))
     return Finding(kind, str(meta.get("namespace") or ""), str(meta.get("name") or ""), what, detail,
-                   what in HEURISTIC_CODES, step or CODES[what])
+                   what in HEURISTIC_CODES, step or CODES[what], tuple(addresses))
 
 
 def _map(value: Any) -> Mapping[str, Any]:
@@ -247,7 +252,8 @@ def audit_node(node: Mapping[str, Any]) -> list[Finding]:
     internal = [str(a.get("address")) for a in _list(status.get("addresses"))
                 if isinstance(a, Mapping) and a.get("type") == "InternalIP" and is_ipv4(a.get("address"))]
     if internal:
-        findings.append(_finding("Node", node, "node-ipv4-internalip", f"InternalIP {', '.join(internal)}"))
+        findings.append(_finding("Node", node, "node-ipv4-internalip", f"InternalIP {', '.join(internal)}",
+                                 addresses=internal))
     spec = _map(node.get("spec"))
     cidrs = [str(c) for c in _list(spec.get("podCIDRs")) or ([spec["podCIDR"]] if spec.get("podCIDR") else [])
              if is_ipv4(c)]
@@ -366,3 +372,17 @@ def plan(findings: Iterable[Finding]) -> list[dict[str, Any]]:
 
 def sort_key(finding: Finding) -> tuple[int, str, str, str, str]:
     return (list(STEPS).index(finding.step), finding.kind, finding.namespace, finding.name, finding.what)
+
+
+def node_subnets(findings: Iterable[Finding], subnets: Sequence[HostSubnet]) -> list[dict[str, Any]]:
+    """The host subnet of each IPv4 InternalIP of a node (one entry per address, in the order of the findings):
+    ``{node, address, subnet, stack}``, subnet and stack null when no host subnet holds the address."""
+    nodes = [f for f in findings if f.what == "node-ipv4-internalip"]
+    where = locate([address for f in nodes for address in f.addresses], subnets)
+    rows = []
+    for finding in nodes:
+        for address in finding.addresses:
+            subnet = where.get(address)
+            rows.append({"node": finding.name, "address": address, "subnet": subnet.name if subnet else None,
+                         "stack": subnet.stack if subnet else None})
+    return rows

@@ -67,6 +67,15 @@ options:
     description: Seconds to wait for a connection and for each answer, 1 to 600.
     type: int
     default: 30
+  host_subnets:
+    description:
+      - The host subnets of the cluster's plan, to say which one each node with an IPv4 InternalIP sits in
+        (RV(node_subnets)). Give the resolved plan's C(host_network.subnets) (V(v6kube_plan.host_network.subnets)),
+        whose keys other than C(name), C(ipv6) and C(ipv4) are ignored, or mappings C({name, ipv6, ipv4}), or CIDR
+        strings. V(auto) is refused (resolve the plan first). At most 10000 entries.
+      - C(playbooks/audit.yml) resolves the plan of its inventory when it declares V(v6kube_host_subnets).
+    type: list
+    elements: raw
 attributes:
   check_mode:
     support: full
@@ -247,6 +256,30 @@ objects_scanned:
     configmaps:
       description: ConfigMaps read.
       type: int
+node_subnets:
+  description:
+    - For each IPv4 InternalIP of a node, the host subnet of O(host_subnets) it sits in, in the order of
+      RV(findings); empty without O(host_subnets).
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    node:
+      description: The Node's name.
+      type: str
+      sample: v6k-worker2
+    address:
+      description: One of its IPv4 InternalIPs.
+      type: str
+      sample: 10.48.0.155
+    subnet:
+      description: The name of the host subnet holding the address, or null when none does.
+      type: str
+      sample: lab
+    stack:
+      description: That subnet's stack, V(ipv4) (IPv4-only) or V(dual) (dual-stack), or null.
+      type: str
+      sample: dual
 api_server:
   description: The API server URL the kubeconfig points at.
   returned: always
@@ -260,7 +293,16 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.v6kube.cluster.plugins.module_utils._ipfamily import KINDS, audit, counts, plan, sort_key
+from ansible_collections.v6kube.cluster.plugins.module_utils._hostnet import HostSubnet, parse_host_subnets
+from ansible_collections.v6kube.cluster.plugins.module_utils._ipfamily import (
+    KINDS,
+    audit,
+    counts,
+    node_subnets,
+    plan,
+    sort_key,
+)
+from ansible_collections.v6kube.cluster.plugins.module_utils._problems import ProblemsError
 
 try:
     import kubernetes
@@ -401,6 +443,25 @@ def run_audit(client, kinds=KINDS, namespaces=None, heuristics=True, page_size=5
     return findings, scanned
 
 
+# Longest host_subnets list accepted (as in the plan).
+MAX_HOST_SUBNETS = 10_000
+
+
+class HostSubnetsError(ProblemsError):
+    subject = "host_subnets"
+
+
+def host_subnets(raw) -> tuple[list[HostSubnet], list[str]]:
+    """The host subnets given to the module, and the problems with them (each naming host_subnets[i])."""
+    if raw is None:
+        return [], []
+    if len(raw) > MAX_HOST_SUBNETS:
+        return [], [f"host_subnets has {len(raw)} entries; at most {MAX_HOST_SUBNETS} are accepted"]
+    problems: list[str] = []
+    subnets = parse_host_subnets(raw, problems.append, resolved=True)
+    return subnets, problems
+
+
 def main():
     module = AnsibleModule(
         argument_spec={
@@ -411,6 +472,7 @@ def main():
             "include_heuristics": {"type": "bool", "default": True},
             "page_size": {"type": "int", "default": 500},
             "request_timeout": {"type": "int", "default": 30},
+            "host_subnets": {"type": "list", "elements": "raw"},
         },
         supports_check_mode=True,
     )
@@ -424,6 +486,9 @@ def main():
                              "(omit it for all namespaces)")
     if not p["kinds"]:
         module.fail_json(msg="ipfamily_audit: kinds is empty; omit it to audit every kind")
+    subnets, problems = host_subnets(p["host_subnets"])
+    if problems:
+        module.fail_json(msg=f"ipfamily_audit: {HostSubnetsError(problems)}")
     if not HAS_KUBERNETES:
         module.fail_json(msg=missing_required_lib("kubernetes"), exception=KUBERNETES_IMPORT_ERROR)
 
@@ -442,6 +507,7 @@ def main():
         findings=[f.as_dict() for f in findings],
         counts=counts(findings),
         plan=plan(findings),
+        node_subnets=node_subnets(findings, subnets) if subnets else [],
         objects_scanned=scanned,
         api_server=url,
     )

@@ -15,8 +15,11 @@ description:
   - Runs the address plan validation of the collection on the controller (an action plugin; nothing is
     sent to the target) and returns the resolved plan, so a play fails in its first task when the plan
     breaks a rule of kubeadm, kube-apiserver or kube-controller-manager.
+  - Checks the host network as clouds model it too - a network (O(network)) with IPv4-only, dual-stack and
+    IPv6-only subnets (O(host_subnets)) - and every node (O(nodes)) against the subnet it sits in.
   - Every problem is reported together, each naming the key and the fix.
-  - The same checks back the P(v6kube.cluster.network_plan#filter) filter.
+  - The same checks back the P(v6kube.cluster.network_plan#filter) filter; M(v6kube.cluster.plan_report) prints
+    the resolved plan.
 extends_documentation_fragment:
   - v6kube.cluster.network_plan
   - ansible.builtin.action_common_attributes
@@ -45,6 +48,21 @@ EXAMPLES = r"""
     host_subnets: ["2001:db8:1::/64"]
     control_plane_endpoint: "[2001:db8:1::100]:6443"
     node_count: 200
+  register: v6kube_plan_result
+  run_once: true
+
+- name: Validate a dual-stack plan in a cloud network, the nodes checked against their subnets
+  v6kube.cluster.network_plan:
+    stack: dual
+    pod_subnets: ["2001:db8:42::/56", "10.244.0.0/16"]
+    service_subnets: ["2001:db8:43::/112", "10.96.0.0/16"]
+    network: {ipv6_prefix: "2001:db8:1::/56", ipv4_cidr: "10.0.0.0/16"}
+    host_subnets:
+      - {name: nodes, ipv6: auto, ipv4: "10.0.1.0/24"}  # dual-stack; its /64 carved from ipv6_prefix
+      - "10.0.2.0/24"                                   # IPv4-only (a CIDR string is a subnet of its family)
+    nodes:
+      - {name: cp1, addresses: ["2001:db8:1::10", "10.0.1.10"]}
+    control_plane_endpoint: "[2001:db8:1::100]:6443"
   register: v6kube_plan_result
   run_once: true
 """
@@ -79,10 +97,46 @@ plan:
       elements: str
       sample: ["2001:db8:43::/112"]
     host_subnets:
-      description: Normalized node networks.
+      description: Every CIDR of the host subnets, normalized, in order (a subnet's IPv6 before its IPv4).
       type: list
       elements: str
       sample: ["2001:db8:1::/64"]
+    host_network:
+      description: The host network - its CIDRs, each subnet with its stack and nodes, and which still carry IPv4.
+      type: dict
+      contains:
+        ipv6_prefix:
+          description: The network's IPv6 prefix, or null.
+          type: str
+          sample: "2001:db8:1::/56"
+        ipv4_cidr:
+          description: The network's IPv4 CIDR, or null.
+          type: str
+          sample: "10.0.0.0/16"
+        subnets:
+          description:
+            - The host subnets in order, each C({name, stack, ipv6, ipv4, carved, nodes}); a subnet written as a
+              CIDR string is named by it.
+            - V(stack) is V(ipv6) (IPv6-only), V(dual) (dual-stack) or V(ipv4) (IPv4-only); V(carved) tells an
+              V(ipv6) taken from V(auto); V(nodes) lists the nodes that sit in it (a dual-stack node in two CIDR
+              strings is listed in both).
+          type: list
+          elements: dict
+          sample: [{name: nodes-a, stack: ipv6, ipv6: "2001:db8:1::/64", ipv4: null, carved: true, nodes: [cp1]}]
+        ipv4_subnets:
+          description: The names of the subnets that still carry IPv4 (IPv4-only and dual-stack ones), in order.
+          type: list
+          elements: str
+          sample: [edge]
+        node_subnets:
+          description: Node name to the name of the subnet it sits in (for a dual-stack node in two CIDR strings, the
+            one of its primary address; empty without host subnets).
+          type: dict
+          sample: {cp1: nodes-a}
+        endpoint_subnet:
+          description: The name of the subnet holding the API VIP, or null.
+          type: str
+          sample: nodes-a
     lb_subnets:
       description: Normalized load-balancer pools.
       type: list

@@ -3,7 +3,8 @@
 """Controller-side glue shared by the filters: check arguments against DOCUMENTATION, turn errors into Ansible errors.
 
 Each filter passes its own DOCUMENTATION to :func:`filter_errors`. The ``options`` there (``type``, ``elements``,
-``choices``, ``required``, ``suboptions``) are the checks: what ``ansible-doc -t filter`` shows is what is
+``choices``, ``required``, ``suboptions``) are the checks (a list with ``elements: raw`` and ``suboptions`` takes
+strings and mappings of those suboptions): what ``ansible-doc -t filter`` shows is what is
 enforced, so the two cannot drift. The checks are about shape (a string where a string is documented, known
 keys only, integers of sane size); the core then checks meaning and names the key again.
 """
@@ -80,13 +81,17 @@ def _check(value: Any, option: Mapping[str, Any], path: str, problems: _Problems
         return value
     if kind == "list":
         elements = option.get("elements")
-        if isinstance(value, str) and elements in (None, "str"):
+        if isinstance(value, str) and elements in (None, "str", "raw"):
             return value  # a comma-separated string; the core splits it
         if not isinstance(value, (list, tuple)):
-            problems.add(f"{path} must be a list{f' of {elements}' if elements else ''}, got {describe(value)}")
+            kind_of = {None: "", "raw": " of strings and mappings"}.get(elements, f" of {elements}")
+            problems.add(f"{path} must be a list{kind_of}, got {describe(value)}")
             return value
         if elements is None:
             return value
+        if elements == "raw":
+            return [_check_raw(item, option.get("suboptions"), f"{path}[{index}]", problems)
+                    for index, item in enumerate(value)]
         member = {"type": elements, "suboptions": option.get("suboptions")}
         return [_check(item, member, f"{path}[{index}]", problems) for index, item in enumerate(value)]
     if kind == "dict":
@@ -122,6 +127,17 @@ def _check(value: Any, option: Mapping[str, Any], path: str, problems: _Problems
         raise ValueError(f"{path}: documented type {kind!r} is not one of {', '.join(TYPES)}")
     if "choices" in option and value not in option["choices"]:
         problems.add(f"{path} {show(value)} is not one of {', '.join(map(str, option['choices']))}")
+    return value
+
+
+def _check_raw(value: Any, suboptions: Mapping[str, Any] | None, path: str, problems: _Problems) -> Any:
+    """An element of a list documented with ``elements: raw``: a string (the core parses it), or, when the option
+    documents ``suboptions``, a mapping of them (its short and its long form, e.g. a CIDR or a named subnet)."""
+    if isinstance(value, str) or not suboptions:
+        return value
+    if isinstance(value, Mapping):
+        return _check(value, {"type": "dict", "suboptions": suboptions}, path, problems)
+    problems.add(f"{path} must be a string or a mapping ({', '.join(suboptions)}), got {describe(value)}")
     return value
 
 

@@ -7,13 +7,23 @@ documentation addresses nobody answers on, so any connection attempt would show 
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from ansible_run import playbook
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def printout(out: str) -> list[str]:
+    """The lines plan_report printed: between the banner of the task that shows the plan and its result."""
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("TASK [Show the address plan]")) + 1
+    end = next(i for i in range(start, len(lines)) if lines[i].startswith(("ok: [", "fatal: [")))
+    return lines[start:end]
 
 
 def test_plan_playbook_prints_the_example_plan():
@@ -25,6 +35,86 @@ def test_plan_playbook_prints_the_example_plan():
                      "apiserver certSANs (15): api.example.com, cp1, cp2, cp3"):
         assert expected in out, out
     assert "UNREACHABLE" not in out
+    # Plain lines, as plan_report prints them: no quoted YAML list, no JSON.
+    assert "msg:" not in "\n".join(printout(out)) and "'nodes:" not in out
+
+
+def readme_block(after: str) -> list[str]:
+    """The lines of the first fenced block of README.md after the line containing ``after``."""
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if after in line)
+    fence = next(i for i in range(start + 1, len(lines)) if lines[i].startswith("```"))
+    end = next(i for i in range(fence + 1, len(lines)) if lines[i].startswith("```"))
+    return lines[fence + 1:end]
+
+
+def test_the_readme_shows_the_plan_exactly_as_make_plan_prints_it():
+    # make plan = ansible-playbook -i $(INVENTORY) playbooks/plan.yml; the ansible.cfg of the checkout, default colours
+    result = playbook("-i", "inventories/example", "playbooks/plan.yml",
+                      env={"ANSIBLE_CALLBACK_RESULT_FORMAT": "yaml"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert readme_block("make plan INVENTORY=inventories/example") == printout(result.stdout)
+
+
+def test_the_plan_printout_can_be_left_out_for_machine_readable_output():
+    result = playbook("-i", "inventories/example", "playbooks/plan.yml", "-e", "v6kube_plan_print=false")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert printout(result.stdout) == [] and "room for 256 nodes" not in result.stdout
+
+
+def test_the_lab_inventory_plans_its_ipv6_only_hosts_in_an_ipv6_only_subnet():
+    result = playbook("-i", "inventories/lab", "playbooks/plan.yml")
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = printout(result.stdout)
+    assert "lab     IPv6-only  fd00:40::/64  -             cp1, cp2, cp3, worker1" in lines, lines
+    assert "lab4    IPv4-only  -             10.48.0.0/24  -" in lines, lines
+    assert "API endpoint: [fd00:40::100]:6443 in subnet lab" in lines, lines
+    assert "IPv4 left on the host network (to remove on the way to IPv6-only): lab4 (IPv4-only, no nodes)" in lines
+
+
+def molecule_inventory(tmp_path: Path, dual_stack: bool) -> Path:
+    """The cluster scenario's inventory as Molecule writes it (platforms, host_vars, group_vars), or the dual-stack
+    inventory of its side effect (files/dual-stack, with the scenario's group_vars next to it)."""
+    scenario = yaml.safe_load((ROOT / "molecule" / "cluster" / "molecule.yml").read_text(encoding="utf-8"))
+    inventory = scenario["provisioner"]["inventory"]
+    (tmp_path / "group_vars").mkdir()
+    (tmp_path / "group_vars" / "all.yml").write_text(yaml.safe_dump(inventory["group_vars"]["all"]), encoding="utf-8")
+    if dual_stack:
+        files = ROOT / "molecule" / "cluster" / "files" / "dual-stack"
+        shutil.copy(files / "group_vars" / "k8s_cluster.yml", tmp_path / "group_vars" / "k8s_cluster.yml")
+        shutil.copy(files / "hosts.yml", tmp_path / "hosts.yml")
+        return tmp_path / "hosts.yml"
+    groups: dict = {}
+    for platform in scenario["platforms"]:
+        for group in platform["groups"]:
+            groups.setdefault(group, {"hosts": {}})["hosts"][platform["name"]] = inventory["host_vars"][platform["name"]]
+    groups["k8s_cluster"]["children"] = {"growth": {}}  # the growth check, with the fifth host
+    (tmp_path / "hosts.yml").write_text(yaml.safe_dump({"all": {"children": groups}}), encoding="utf-8")
+    return tmp_path / "hosts.yml"
+
+
+@pytest.mark.parametrize(
+    ("dual_stack", "row"),
+    [(False, "lab     IPv6-only  fd00:40::/64  -     v6k-cp1, v6k-cp2, v6k-cp3, v6k-worker1, v6k-worker2"),
+     (True, "lab     dual-stack  fd00:40::/64  10.48.0.0/24  v6k-worker2")],
+    ids=["ipv6-only", "dual-stack"],
+)
+def test_the_cluster_scenario_plans_its_nodes_in_their_typed_subnets(tmp_path, dual_stack, row):
+    result = playbook("-i", str(molecule_inventory(tmp_path, dual_stack)), "playbooks/plan.yml")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert row in printout(result.stdout), printout(result.stdout)
+
+
+def test_the_dual_stack_scenario_written_flat_still_plans(tmp_path):
+    # The dual-stack inventory as it was written before named subnets, one CIDR string per family (here from the
+    # command line, -e key=value, a comma-separated string): the two pair up as the node's dual-stack subnet.
+    result = playbook("-i", str(molecule_inventory(tmp_path, True)), "playbooks/plan.yml",
+                      "-e", "v6kube_host_subnets=fd00:40::/64,10.48.0.0/24")
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = printout(result.stdout)
+    assert "-       IPv6-only  fd00:40::/64  -             v6k-worker2" in lines, lines
+    assert "-       IPv4-only  -             10.48.0.0/24  v6k-worker2" in lines, lines
+    assert "API endpoint: [fd00:40::155]:6443 in subnet fd00:40::/64" in lines, lines
 
 
 @pytest.mark.parametrize(
@@ -38,6 +128,16 @@ def test_plan_playbook_prints_the_example_plan():
         ({"v6kube_service_subnets": ["2001:db8:42::/112"]},
          ["pod_subnets[0] 2001:db8:42::/56 overlaps service_subnets[0] 2001:db8:42::/112"]),
         ({"v6kube_node_count": 300}, ["node_count 300 exceeds the ipv6 capacity"]),
+        # The host network: a dual-stack plan on the example's IPv6-only subnet, every node without IPv4.
+        ({"v6kube_stack": "dual", "v6kube_pod_subnets": ["2001:db8:42::/56", "10.244.0.0/16"],
+          "v6kube_service_subnets": ["2001:db8:43::/112", "10.96.0.0/16"]},
+         ["node cp1 (nodes[0]) of the dual-stack cluster lacks its IPv4 address because its subnet host_subnets[0] "
+          "(nodes) is IPv6-only", "node worker2 (nodes[4])", "the plan has 5 problems"]),
+        ({"v6kube_node_addresses": ["2001:db8:9::10"]},
+         ["node cp1 (nodes[0]): address 2001:db8:9::10 is in no host subnet",
+          "node cp2 (nodes[1]): address 2001:db8:9::10 is also node cp1's"]),
+        ({"v6kube_control_plane_endpoint": "[2001:db8:1:7::100]:6443"},
+         ["the API VIP 2001:db8:1:7::100 is in no host subnet"]),
     ],
 )
 def test_wrong_plan_stops_site_before_any_host_is_touched(extra, messages):
@@ -53,7 +153,8 @@ def test_wrong_plan_stops_site_before_any_host_is_touched(extra, messages):
 def test_example_inventory_is_the_documented_one():
     text = (ROOT / "inventories" / "example" / "group_vars" / "all.yml").read_text(encoding="utf-8")
     for key in ("v6kube_stack", "v6kube_pod_subnets", "v6kube_service_subnets", "v6kube_node_mask_size_ipv6",
-                "v6kube_host_subnets", "v6kube_lb_subnets", "v6kube_control_plane_endpoint", "v6kube_cluster_domain"):
+                "v6kube_network", "v6kube_host_subnets", "v6kube_lb_subnets", "v6kube_control_plane_endpoint",
+                "v6kube_cluster_domain"):
         assert f"\n{key}:" in text
 
 
@@ -61,7 +162,17 @@ def test_example_inventory_is_the_documented_one():
 # produced while it still repeated the defaults (ipv6, /64, /24, cluster.local, no host or LB subnets).
 EXAMPLE_PLAN = {
     "stack": "ipv6", "families": ["ipv6"], "primary_family": "ipv6", "pod_subnets": ["2001:db8:42::/56"],
-    "service_subnets": ["2001:db8:43::/112"], "host_subnets": ["2001:db8:1::/64"], "lb_subnets": ["2001:db8:44::/120"],
+    "service_subnets": ["2001:db8:43::/112"], "host_subnets": ["2001:db8:1::/64", "2001:db8:1:1::/64", "10.0.1.0/24"],
+    "host_network": {
+        "ipv6_prefix": "2001:db8:1::/56", "ipv4_cidr": "10.0.0.0/16",
+        "subnets": [{"name": "nodes", "stack": "ipv6", "ipv6": "2001:db8:1::/64", "ipv4": None, "carved": False,
+                     "nodes": ["cp1", "cp2", "cp3", "worker1", "worker2"]},
+                    {"name": "bastion", "stack": "dual", "ipv6": "2001:db8:1:1::/64", "ipv4": "10.0.1.0/24",
+                     "carved": True, "nodes": []}],
+        "ipv4_subnets": ["bastion"],
+        "node_subnets": {"cp1": "nodes", "cp2": "nodes", "cp3": "nodes", "worker1": "nodes", "worker2": "nodes"},
+        "endpoint_subnet": "nodes"},
+    "lb_subnets": ["2001:db8:44::/120"],
     "kubeadm_pod_subnet": "2001:db8:42::/56", "kubeadm_service_subnet": "2001:db8:43::/112",
     "api_service_ips": ["2001:db8:43::1"], "dns_service_ips": ["2001:db8:43::a"], "service_sizes": {"ipv6": 65536},
     "node_mask_sizes": {"ipv6": 64}, "node_capacity": {"ipv6": 256}, "max_nodes": 256,
@@ -70,7 +181,9 @@ EXAMPLE_PLAN = {
     "controller_manager_args": {"node-cidr-mask-size-ipv6": "64"},
 }
 UNSET = {"host_subnets": [], "lb_subnets": [], "node_count": 1, "control_plane_endpoint": None,
-         "control_plane_host": None, "control_plane_port": None}
+         "control_plane_host": None, "control_plane_port": None,
+         "host_network": {"ipv6_prefix": None, "ipv4_cidr": None, "subnets": [], "ipv4_subnets": [],
+                          "node_subnets": {}, "endpoint_subnet": None}}
 MINIMAL_PLAN = dict(EXAMPLE_PLAN, **UNSET)
 DUAL_PLAN = dict(
     MINIMAL_PLAN, stack="dual", families=["ipv6", "ipv4"], pod_subnets=["2001:db8:42::/56", "10.244.0.0/16"],
@@ -219,3 +332,66 @@ def test_sysctl_bridge_netfilter_from_the_command_line(tmp_path, flag, bridge):
     assert result.returncode == 0, out
     assert "net.ipv6.conf.all.forwarding" in out, out
     assert ("net.bridge.bridge-nf-call-ip6tables" in out) is bridge, out
+
+
+# ---------------------------------------------------------------- the audit report and the host subnets
+AUDIT = {
+    "api_server": "https://[fd00:40::155]:6443", "clean": False,
+    "findings": [{"kind": "Node", "namespace": "", "name": "v6k-worker2", "what": "node-ipv4-internalip",
+                  "detail": "InternalIP 10.48.0.155", "heuristic": False, "step": "nodes"}],
+    "counts": {"node-ipv4-internalip": 1}, "objects_scanned": {"nodes": 1},
+    "plan": [{"order": 1, "step": "nodes", "title": "Nodes with IPv4 addresses or pod ranges", "action": "Set it.",
+              "recreate": False, "heuristic": False, "objects": ["Node v6k-worker2"]}],
+    "node_subnets": [{"node": "v6k-worker2", "address": "10.48.0.155", "subnet": "lab", "stack": "dual"},
+                     {"node": "v6k-worker2", "address": "10.50.0.9", "subnet": None, "stack": None}],
+}
+
+
+@pytest.mark.parametrize(("plan", "expected"), [
+    ({"plan": {"host_network": {}}},
+     ["| Node | IPv4 InternalIP | Subnet | Stack |", "| v6k-worker2 | 10.48.0.155 | lab | dual-stack |",
+      "| v6k-worker2 | 10.50.0.9 | (none declared) | - |", "Subnets still carrying IPv4 with these nodes: lab."]),
+    (None, ["Not known: the inventory declares no host subnets (`v6kube_host_subnets`)"]),
+    ({"plan": {"host_network": {}}, "no IPv4 node": True}, ["No node has an IPv4 InternalIP."]),
+], ids=["with-the-plan", "without", "ipv6-only-nodes"])
+def test_the_audit_report_adds_the_subnets_of_the_ipv4_nodes(tmp_path, plan, expected):
+    report = tmp_path / "audit.md"
+    audit = dict(AUDIT, node_subnets=[]) if plan and plan.pop("no IPv4 node", False) else AUDIT
+    variables = {"__v6kube_audit": audit, **({"__v6kube_plan": plan} if plan else {})}
+    (tmp_path / "vars.json").write_text(json.dumps(variables), encoding="utf-8")
+    play = tmp_path / "report.yml"
+    play.write_text(
+        "- hosts: localhost\n  connection: local\n  gather_facts: false\n"
+        "  vars: {ansible_python_interpreter: '{{ ansible_playbook_python }}'}\n  tasks:\n"
+        "    - name: Write the report\n      ansible.builtin.template:\n"
+        f"        src: {ROOT / 'playbooks' / 'templates' / 'ipfamily-audit.md.j2'}\n        dest: {report}\n"
+        "        mode: '0644'\n", encoding="utf-8")
+    result = playbook("-i", "localhost,", str(play), "-e", f"@{tmp_path / 'vars.json'}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = report.read_text(encoding="utf-8")
+    assert "## Host subnets of the IPv4 nodes" in text
+    for line in expected:
+        assert line in text, text
+
+
+def test_the_audit_resolves_the_inventorys_plan_before_it_reads_the_cluster(tmp_path):
+    result = playbook("-i", "inventories/example", "playbooks/audit.yml",
+                      "-e", f"v6kube_audit_kubeconfig={tmp_path / 'absent'}", "-e", f"v6kube_audit_report={tmp_path / 'r.md'}")
+    out = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "TASK [Validate the address plan]" in out and "kubeconfig" in out and "does not exist" in out, out
+    # A wrong plan stops it first, with the plan's message.
+    result = playbook("-i", "inventories/example", "playbooks/audit.yml", "-e", f"v6kube_audit_kubeconfig={tmp_path}",
+                      "-e", '{"v6kube_node_addresses": ["2001:db8:9::10"]}')
+    assert "address 2001:db8:9::10 is in no host subnet" in result.stdout + result.stderr
+
+
+def test_the_readme_host_network_example_resolves_as_its_comments_say():
+    from ansible_collections.v6kube.cluster.plugins.module_utils._plan import resolve_plan
+
+    example = yaml.safe_load("\n".join(readme_block("### The host network")))
+    plan = resolve_plan({"pod_subnets": ["2001:db8:42::/56"], "service_subnets": ["2001:db8:43::/112"],
+                         "network": example["v6kube_network"], "host_subnets": example["v6kube_host_subnets"]})
+    assert [(s["name"], s["stack"], s["ipv6"]) for s in plan["host_network"]["subnets"]] == [
+        ("nodes", "ipv6", "2001:db8:1::/64"), ("bastion", "dual", "2001:db8:1:1::/64"),
+        ("10.0.2.0/24", "ipv4", None)]

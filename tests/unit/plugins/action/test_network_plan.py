@@ -72,3 +72,36 @@ def test_return_documentation_matches_the_result(return_documented):
     return_documented(module_docs.RETURN, run_action(PLAN), structured=("plan",))
     return_documented(module_docs.RETURN, run_action(PLAN, check_mode=True), "check mode")
     return_documented(module_docs.RETURN, run_action(dict(PLAN, node_count=300)), "failure")
+
+
+def test_typed_host_subnets_and_nodes_from_a_play():
+    # As playbooks/plan.yml passes them: mappings and CIDR strings in one list, nodes from the inventory.
+    result = run_action(dict(PLAN, stack="dual", pod_subnets=["2001:db8:42::/56", "10.244.0.0/16"],
+                             service_subnets=["2001:db8:43::/112", "10.96.0.0/16"],
+                             host_subnets=[{"name": "lab", "ipv6": "2001:db8:1::/64", "ipv4": "10.48.0.0/24"},
+                                           "2001:db8:2::/64"],
+                             nodes=[{"name": "cp1", "addresses": ["2001:db8:1::10", "10.48.0.10"]}]))
+    assert not result.get("failed"), result
+    assert result["plan"]["host_network"]["node_subnets"] == {"cp1": "lab"}
+    assert result["plan"]["host_subnets"] == ["2001:db8:1::/64", "10.48.0.0/24", "2001:db8:2::/64"]
+
+
+DUAL = dict(PLAN, stack="dual", pod_subnets=["2001:db8:42::/56", "10.244.0.0/16"],
+            service_subnets=["2001:db8:43::/112", "10.96.0.0/16"],
+            nodes=[{"name": "cp1", "addresses": ["2001:db8:1::10", "10.48.0.10"]}])
+
+
+def test_a_dual_stack_node_across_two_flat_subnets_is_accepted():
+    # The flat form of every dual-stack inventory before named subnets: the two CIDR strings pair up.
+    result = run_action(dict(DUAL, host_subnets=["2001:db8:1::/64", "10.48.0.0/24"]))
+    assert not result.get("failed"), result
+    network = result["plan"]["host_network"]
+    assert network["node_subnets"] == {"cp1": "2001:db8:1::/64"}
+    assert [s["nodes"] for s in network["subnets"]] == [["cp1"], ["cp1"]]
+
+
+def test_a_dual_stack_node_across_a_named_and_a_flat_subnet_is_told_to_declare_one():
+    result = run_action(dict(DUAL, host_subnets=[{"name": "lab", "ipv6": "2001:db8:1::/64"}, "10.48.0.0/24"]))
+    assert result["failed"]
+    assert ("declare host_subnets[0] (lab) and host_subnets[1] 10.48.0.0/24 as one dual-stack subnet, {name: lab, "
+            "ipv6: 2001:db8:1::/64, ipv4: 10.48.0.0/24}, in place of both") in result["msg"], result["msg"]

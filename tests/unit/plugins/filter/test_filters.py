@@ -156,7 +156,12 @@ VALID_CALLS = {
     "network_plan": ("the plan", ({
         "stack": "dual", "pod_subnets": ["2001:db8:42::/56", "10.244.0.0/16"],
         "service_subnets": ["2001:db8:43::/112", "10.96.0.0/16"], "node_mask_size_ipv6": 64,
-        "node_mask_size_ipv4": 24, "node_count": 10, "host_subnets": ["2001:db8:1::/64"],
+        "node_mask_size_ipv4": 24, "node_count": 10,
+        # The nodes' subnet second: each key of the first can be taken away and the plan still holds.
+        "host_subnets": [{"name": "bastion", "ipv6": "auto", "ipv4": "10.0.2.0/24"},
+                         {"name": "nodes", "ipv6": "2001:db8:1::/64", "ipv4": "10.0.1.0/24"}],
+        "network": {"ipv6_prefix": "2001:db8:1::/56", "ipv4_cidr": "10.0.0.0/16"},
+        "nodes": [{"name": "cp1", "addresses": ["2001:db8:1::10", "10.0.1.10"]}],
         "lb_subnets": ["2001:db8:44::/64"], "control_plane_endpoint": "[2001:db8:1::100]:6443",
         "cluster_domain": "cluster.local"},), {}),
     "cert_sans": ("the input", ({
@@ -202,7 +207,7 @@ def documented_paths(options):
     """(path, option, message key) for every option and suboption; list-of-dict options also by element."""
     for key, option in options.items():
         yield (key,), option, key
-        if option.get("type") == "list" and option.get("elements") == "dict" and option.get("suboptions"):
+        if option.get("type") == "list" and option.get("elements") in ("dict", "raw") and option.get("suboptions"):
             yield (key, 0), {"type": "dict", "suboptions": option["suboptions"], "required": True}, key
             for sub, sub_option in option["suboptions"].items():
                 yield (key, 0, sub), sub_option, sub
@@ -378,8 +383,11 @@ def test_documented_options_are_the_arguments(name, core):
 
 def spec_of(option):
     """An option's checks in the form of an argument spec (description and docs-only keys dropped)."""
-    return {key: option[key] for key in ("type", "elements", "required", "default", "choices") if key in option
+    spec = {key: option[key] for key in ("type", "elements", "required", "default", "choices") if key in option
             and not (key == "required" and option[key] is False)}
+    if "suboptions" in option:
+        spec["options"] = {key: spec_of(sub) for key, sub in option["suboptions"].items()}
+    return spec
 
 
 def test_network_plan_documents_the_plan_argument_spec():
@@ -425,9 +433,11 @@ def test_documentation_uses_only_checked_types(name):
     def walk(options):
         for option in options.values():
             assert option.get("type") in ("str", "int", "bool", "list", "dict")
-            assert option.get("elements") in (None, "str", "int", "dict")
-            assert ("suboptions" in option) == (option.get("elements") == "dict" or (
-                option.get("type") == "dict" and "suboptions" in option))
+            assert option.get("elements") in (None, "str", "int", "dict", "raw")
+            # raw elements: strings, or mappings of the suboptions when there are any (checked by _check_raw)
+            if option.get("elements") != "raw":
+                assert ("suboptions" in option) == (option.get("elements") == "dict" or (
+                    option.get("type") == "dict" and "suboptions" in option))
             walk(option.get("suboptions") or {})
 
     walk(documented(name)["options"])
@@ -456,3 +466,31 @@ def test_network_plan_return_is_the_module_plan():
     module_doc = yaml.safe_load(importlib.import_module(
         "ansible_collections.v6kube.cluster.plugins.modules.network_plan").RETURN)
     assert doc["_value"]["contains"] == module_doc["plan"]["contains"]
+
+
+# ---------------------------------------------------------------- host subnets: CIDR strings and mappings in one list
+def test_network_plan_filter_takes_both_forms_of_host_subnets():
+    spec = {"pod_subnets": ["2001:db8:42::/56"], "service_subnets": ["2001:db8:43::/112"],
+            "host_subnets": ["2001:db8:2::/64", {"name": "nodes", "ipv6": "2001:db8:1::/64"}],
+            "nodes": [{"name": "cp1", "addresses": ["2001:db8:1::10"]}]}
+    plan = load("network_plan")(spec)
+    assert plan["host_subnets"] == ["2001:db8:2::/64", "2001:db8:1::/64"]
+    assert plan["host_network"]["node_subnets"] == {"cp1": "nodes"}
+    # -e v6kube_host_subnets=2001:db8:1::/64,10.0.0.0/24 arrives as one string
+    flat = load("network_plan")(dict(spec, host_subnets="2001:db8:1::/64,10.0.0.0/24"))
+    assert flat["host_network"]["ipv4_subnets"] == ["10.0.0.0/24"]
+
+
+@pytest.mark.parametrize(
+    ("host_subnets", "match"),
+    [
+        (["2001:db8:1::/64", 5], r"host_subnets\[1\] must be a string or a mapping \(name, ipv6, ipv4\), got int 5"),
+        ([{"name": "a", "ipv6": 64}], r"host_subnets\[0\]\.ipv6 must be a string, got int 64"),
+        ([{"ipv6": "2001:db8:1::/64"}], r"host_subnets\[0\]\.name is required"),
+        ([{"name": "a", "ipv6": "2001:db8:1::/64", "v6": 1}], r"unknown key 'v6' in host_subnets\[0\]"),
+    ],
+)
+def test_network_plan_filter_checks_host_subnet_entries_against_its_documentation(host_subnets, match):
+    with pytest.raises(AnsibleFilterError, match=rf"^v6kube\.cluster\.network_plan: {match}"):
+        load("network_plan")({"pod_subnets": ["2001:db8:42::/56"], "service_subnets": ["2001:db8:43::/112"],
+                              "host_subnets": host_subnets})

@@ -205,3 +205,29 @@ def test_stays_linear_on_large_inputs():
     large, found = run(8000)
     assert found == 16000
     assert large < small * 4 * 3  # 4x the input: well under 12x the time (quadratic would be 16x)
+
+
+def test_node_subnets_place_the_ipv4_nodes_in_their_host_subnets():
+    from ansible_collections.v6kube.cluster.plugins.module_utils._hostnet import parse_host_subnets
+    from ansible_collections.v6kube.cluster.plugins.module_utils._ipfamily import node_subnets
+
+    def node(name, *addresses):
+        return {"metadata": {"name": name},
+                "status": {"addresses": [{"type": "InternalIP", "address": a} for a in addresses]}}
+
+    findings = audit("nodes", [node("a", "fd00:40::155", "10.48.0.155"), node("b", "fd00:40::156"),
+                               node("c", "10.49.0.1"), node("d", "10.50.0.1", "10.48.0.7")])
+    subnets = parse_host_subnets([{"name": "lab", "ipv6": "fd00:40::/64", "ipv4": "10.48.0.0/24"}, "10.49.0.0/24"],
+                                 pytest.fail)
+    assert node_subnets(findings, subnets) == [
+        {"node": "a", "address": "10.48.0.155", "subnet": "lab", "stack": "dual"},
+        {"node": "c", "address": "10.49.0.1", "subnet": "10.49.0.0/24", "stack": "ipv4"},
+        {"node": "d", "address": "10.50.0.1", "subnet": None, "stack": None},
+        {"node": "d", "address": "10.48.0.7", "subnet": "lab", "stack": "dual"},
+    ]
+    assert node_subnets(findings, []) == [
+        {"node": "a", "address": "10.48.0.155", "subnet": None, "stack": None},
+        {"node": "c", "address": "10.49.0.1", "subnet": None, "stack": None},
+        {"node": "d", "address": "10.50.0.1", "subnet": None, "stack": None},
+        {"node": "d", "address": "10.48.0.7", "subnet": None, "stack": None},
+    ]

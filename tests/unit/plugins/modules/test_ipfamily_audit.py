@@ -115,3 +115,44 @@ def test_the_core_audits_page_by_page(cluster):
     findings, scanned = ipfamily_audit.run_audit(client, kinds=["services"])
     assert scanned["services"] == 2 and [f.name for f in findings] == ["a"]
     assert findings == audit("services", SERVICES[0])
+
+
+NODES = [[{"metadata": {"name": "v6k-worker2"},
+           "status": {"addresses": [{"type": "InternalIP", "address": "fd00:40::155"},
+                                    {"type": "InternalIP", "address": "10.48.0.155"}]}}]]
+# As playbooks/audit.yml passes them: the resolved plan's host_network.subnets.
+SUBNETS = [{"name": "lab", "stack": "dual", "ipv6": "fd00:40::/64", "ipv4": "10.48.0.0/24", "carved": False,
+            "nodes": ["v6k-worker2"]}]
+
+
+def test_the_subnets_of_the_ipv4_nodes(run_module, cluster, tmp_path, return_documented):
+    cluster["pages"] = {"nodes": NODES}
+    result = run_module(ipfamily_audit.main, {"kubeconfig": kubeconfig(tmp_path), "host_subnets": SUBNETS})
+    assert result["node_subnets"] == [{"node": "v6k-worker2", "address": "10.48.0.155", "subnet": "lab",
+                                       "stack": "dual"}]
+    return_documented(ipfamily_audit.RETURN, result, structured=("counts", "objects_scanned"))
+    assert run_module(ipfamily_audit.main, {"kubeconfig": kubeconfig(tmp_path)})["node_subnets"] == []
+
+
+@pytest.mark.parametrize(
+    ("subnets", "message"),
+    [
+        ([{"name": "lab", "ipv6": "auto"}], "ipfamily_audit: host_subnets[0].ipv6 is auto; give the resolved subnets"),
+        ([{"name": "lab", "ipv4": "10.48.0.0/24"}, 7, {"ipv4": "10.1.0.0/24"}],
+         "ipfamily_audit: host_subnets has 2 problems: host_subnets[1] must be a CIDR string or a mapping"),
+        (["10.48.0.0/24"] * 10_001, "ipfamily_audit: host_subnets has 10001 entries; at most 10000 are accepted"),
+    ],
+)
+def test_host_subnets_are_checked_before_anything_is_read(run_module, cluster, tmp_path, subnets, message):
+    result = run_module(ipfamily_audit.main, {"kubeconfig": kubeconfig(tmp_path), "host_subnets": subnets})
+    assert result["failed"] and result["msg"].startswith(message), result["msg"]
+    assert cluster["calls"] == []
+
+
+def test_documentation_parses():
+    import yaml
+
+    for text in (ipfamily_audit.DOCUMENTATION, ipfamily_audit.EXAMPLES, ipfamily_audit.RETURN):
+        assert yaml.safe_load(text)
+    options = yaml.safe_load(ipfamily_audit.DOCUMENTATION)["options"]
+    assert options["host_subnets"]["type"] == "list" and options["host_subnets"]["elements"] == "raw"

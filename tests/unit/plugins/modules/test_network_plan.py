@@ -50,3 +50,40 @@ def test_return_documentation_matches_the_result(run_module, return_documented):
     return_documented(network_plan.RETURN, run_module(network_plan.main, PLAN), structured=("plan",))
     return_documented(network_plan.RETURN, run_module(network_plan.main, PLAN, check_mode=True), "check mode")
     return_documented(network_plan.RETURN, run_module(network_plan.main, dict(PLAN, node_count=300)), "failure")
+
+
+TYPED = dict(PLAN, network={"ipv6_prefix": "2001:db8:1::/56"},
+             host_subnets=[{"name": "nodes", "ipv6": "auto"}, "10.0.9.0/24"],
+             nodes=[{"name": "cp1", "addresses": ["2001:db8:1::10"]}, {"name": "cp2", "addresses": "2001:db8:1::20"}])
+
+
+def test_typed_host_subnets_and_nodes(run_module, return_documented):
+    result = run_module(network_plan.main, TYPED)
+    assert not result["failed"], result
+    network = result["plan"]["host_network"]
+    assert [(s["name"], s["stack"], s["ipv6"], s["ipv4"]) for s in network["subnets"]] == [
+        ("nodes", "ipv6", "2001:db8:1::/64", None), ("10.0.9.0/24", "ipv4", None, "10.0.9.0/24")]
+    assert network["node_subnets"] == {"cp1": "nodes", "cp2": "nodes"} and network["ipv4_subnets"] == ["10.0.9.0/24"]
+    assert any(line.startswith("nodes   IPv6-only") for line in result["table"]), result["table"]
+    return_documented(network_plan.RETURN, result, structured=("plan",))
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"nodes": [{"name": "cp1", "addresses": ["10.0.9.10"]}]}, "node cp1 (nodes[0]) sits in the IPv4-only subnet"),
+        ({"nodes": [{"addresses": ["2001:db8:1::10"]}]}, "missing required arguments: name found in nodes"),
+        ({"network": {"ipv6": "2001:db8::/56"}}, "ipv6"),
+        ({"host_subnets": [{"name": "a", "ipv6": "2001:db8:1::/60"}]}, "host_subnets[0].ipv6 2001:db8:1::/60 is a /60"),
+        ({"host_subnets": [5]}, "host_subnets[0] must be a CIDR string or a mapping {name, ipv6, ipv4}, got int 5"),
+    ],
+)
+def test_host_network_problems_name_the_key(run_module, changes, message):
+    result = run_module(network_plan.main, dict(TYPED, **changes))
+    assert result["failed"] and message in result["msg"], result["msg"]
+
+
+def test_the_examples_are_valid_plans(run_module):
+    for task in yaml.safe_load(network_plan.EXAMPLES):
+        result = run_module(network_plan.main, task["v6kube.cluster.network_plan"])
+        assert not result["failed"], result["msg"]
