@@ -174,9 +174,9 @@ def parse(files: Any, units: Any, restart: Any) -> tuple[list[WantedFile], list[
         if name in names:
             problems.append(f"{where}.name {name} is listed twice")
         names.add(name)
-        wanted_units.append(WantedUnit(name=name, enabled=_bool_or_none(item.get("enabled"), f"{where}.enabled",
-                                                                         problems),
-                                       started=_bool_or_none(item.get("started"), f"{where}.started", problems)))
+        enabled = _bool_or_none(item.get("enabled"), f"{where}.enabled", problems)
+        started = _bool_or_none(item.get("started"), f"{where}.started", problems)
+        wanted_units.append(WantedUnit(name=name, enabled=enabled, started=started))
     restart_units = unit_names(restart, "restart", problems)
     if problems:
         raise NodeFilesError(problems)

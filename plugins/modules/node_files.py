@@ -16,7 +16,7 @@ description:
     renamed into place), runs C(systemctl daemon-reload) when a unit file or drop-in changed, enables and starts
     the units that must be, and restarts a unit whose file changed (or that O(restart) names) once, at the end,
     when it runs or must run.
-  - Decides from the real state: the files on disk and what systemd reports for each unit. A second run with the
+  - Decides from the real state, the files on disk and what systemd reports for each unit. A second run with the
     same input changes nothing and restarts nothing.
   - Replaces a template, copy or file task per file and a service task per unit with one round trip.
 options:
