@@ -49,7 +49,7 @@ unit: deps ## Unit and property tests of the Python core, filters and modules
 
 .PHONY: integration
 integration: deps toolchain ## Controller-side tests: playbooks, and kubeadm against the rendered configurations
-	python -m pytest -p no:cacheprovider -q tests/integration
+	python -m pytest -p no:cacheprovider -q -n 2 --dist loadfile --durations=12 tests/integration
 
 .PHONY: build
 build: deps ## Build the collection tarball and install it into an empty path

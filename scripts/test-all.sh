@@ -64,7 +64,9 @@ stage unit python -m pytest tests/unit
 stage toolchain wait_toolchain
 stage mirror scripts/lab-mirror.sh build
 export V6KUBE_REQUIRE_TOOLCHAIN=1
-stage integration python -m pytest -p no:cacheprovider -q tests/integration
+# Two processes, a test file each at a time (their servers are per process): most of the time is spent in
+# ansible-playbook subprocesses, which one process leaves a core idle for.
+stage integration python -m pytest -p no:cacheprovider -q -n 2 --dist loadfile --durations=12 tests/integration
 stage build scripts/build-check.sh
 export V6KUBE_TIMES=$times
 # shellcheck disable=SC2046
