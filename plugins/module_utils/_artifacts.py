@@ -256,6 +256,15 @@ def installed_as_receipted(artifact: Artifact, entry: Any) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------- download
+def _discard(tmp: str | None) -> None:
+    """Remove a temporary file left by a failed write (gone already, or the write's own error matters more)."""
+    if tmp is not None:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
 def _chunks(artifact: Artifact, opener: Opener) -> Iterator[bytes]:
     """The download's bytes; any error of the transfer (HTTP, TLS, DNS, a reset) becomes ArtifactError."""
     try:
@@ -306,11 +315,7 @@ def download(artifact: Artifact, path: str, opener: Opener) -> None:
         raise ArtifactError(f"{artifact.name}: cannot store {artifact.url} as {path}: {exc.strerror or exc}") \
             from exc
     finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+        _discard(tmp)
 
 
 # ---------------------------------------------------------------------------------------------------- install
@@ -394,11 +399,7 @@ def _place(source: IO[bytes], target: str, mode: int, check_mode: bool) -> tuple
     except OSError as exc:
         raise ArtifactError(f"cannot install {target}: {exc.strerror or exc}") from exc
     finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+        _discard(tmp)
 
 
 def install(artifact: Artifact, source: str, check_mode: bool = False) -> tuple[dict[str, dict[str, Any]], list[str]]:

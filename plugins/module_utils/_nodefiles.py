@@ -104,6 +104,17 @@ def _bool_or_none(value: Any, where: str, problems: list[str]) -> bool | None:
     return None
 
 
+def _entry(item: Any, where: str, keys: set[str], problems: list[str]) -> bool:
+    """Whether ``item`` is a mapping (a problem otherwise); unknown keys are reported and do not stop it."""
+    if not isinstance(item, Mapping):
+        problems.append(f"{where} must be a mapping")
+        return False
+    unknown = sorted(set(item) - keys)
+    if unknown:
+        problems.append(f"{where} has unknown keys {', '.join(map(str, unknown))}")
+    return True
+
+
 def unit_names(value: Any, where: str, problems: list[str]) -> tuple[str, ...]:
     """Systemd unit names from an option (a list); problems are appended naming ``where``."""
     if value is None:
@@ -133,12 +144,8 @@ def parse(files: Any, units: Any, restart: Any) -> tuple[list[WantedFile], list[
     seen: set[str] = set()
     for i, item in enumerate(files):
         where = f"files[{i}]"
-        if not isinstance(item, Mapping):
-            problems.append(f"{where} must be a mapping")
+        if not _entry(item, where, {"path", "content", "mode", "restarts"}, problems):
             continue
-        unknown = sorted(set(item) - {"path", "content", "mode", "restarts"})
-        if unknown:
-            problems.append(f"{where} has unknown keys {', '.join(map(str, unknown))}")
         path = item.get("path")
         if not isinstance(path, str) or not path.startswith("/") or "\0" in path or path.endswith("/"):
             problems.append(f"{where}.path {path!r} must be the absolute path of a file")
@@ -161,12 +168,8 @@ def parse(files: Any, units: Any, restart: Any) -> tuple[list[WantedFile], list[
     names: set[str] = set()
     for i, item in enumerate(units):
         where = f"units[{i}]"
-        if not isinstance(item, Mapping):
-            problems.append(f"{where} must be a mapping")
+        if not _entry(item, where, {"name", "enabled", "started"}, problems):
             continue
-        unknown = sorted(set(item) - {"name", "enabled", "started"})
-        if unknown:
-            problems.append(f"{where} has unknown keys {', '.join(map(str, unknown))}")
         name = item.get("name")
         if not isinstance(name, str) or not _UNIT.fullmatch(name):
             problems.append(f"{where}.name {name!r} is not a systemd unit name (such as containerd.service)")
