@@ -5,6 +5,11 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 python=${PYTHON:-python3}
+# make puts .venv/bin first on PATH: find the interpreter outside the venv this script may delete.
+if [ "$python" = python3 ]; then
+  python=$(PATH=$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "${V6K_VENV}/bin" | paste -sd:) command -v python3) \
+    || die "python3 not found outside ${V6K_VENV}"
+fi
 "$python" -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11))' \
   || die "Python 3.11 or newer is required ($python is $("$python" -V 2>&1))"
 
