@@ -1,0 +1,86 @@
+# Copyright: v6kube.cluster contributors
+# SPDX-License-Identifier: Apache-2.0 (see LICENSE)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: kubeadm_cluster
+author: v6kube.cluster maintainers (@v6kube)
+version_added: 0.2.0
+short_description: The cluster's next kubeadm step, judged from what every control plane has
+description:
+  - Takes the node states the P(v6kube.cluster.kubeadm_state#module) module read (one per host) and decides
+    whether a cluster exists, which control plane a run talks to, whether C(kubeadm init) runs (and where), and
+    which hosts of a batch still have to join.
+  - A cluster exists as soon as any control plane has C(admin.conf), an etcd or kube-apiserver static pod, or
+    etcd member data; then C(kubeadm init) never runs, so a control plane whose C(admin.conf) was removed is not
+    initialised (and wiped) again.
+  - Fails when a state is missing or malformed. A cluster that runs while none of its control planes has
+    C(admin.conf) (nothing could be joined and nothing may be initialised) is reported in RV(_value.problems),
+    for the caller to stop on.
+  - Used by the P(v6kube.cluster.kubeadm#role) role.
+options:
+  _input:
+    description: The node states by host name (the C(state) that P(v6kube.cluster.kubeadm_state#module) returns).
+    type: dict
+    required: true
+  control_planes:
+    description: The control planes, in order (the first initialises a new cluster).
+    type: list
+    elements: str
+    required: true
+  batch:
+    description: The hosts about to join (the play batch); their states must be in the input too.
+    type: list
+    elements: str
+    default: []
+"""
+
+EXAMPLES = r"""
+- name: Who initialises, who is the bootstrap control plane, who joins
+  ansible.builtin.set_fact:
+    cluster: >-
+      {{ states | v6kube.cluster.kubeadm_cluster(control_planes=groups['control_plane'],
+                                                 batch=ansible_play_batch) }}
+"""
+
+RETURN = r"""
+_value:
+  description: The judgement.
+  type: dict
+  contains:
+    running:
+      description: The control planes with a trace of the cluster, in the order of O(control_planes).
+      type: list
+      elements: str
+    bootstrap:
+      description: The control plane a run talks to (the first running one with C(admin.conf)), or, when no
+        cluster exists, the one to initialise (the first of O(control_planes)).
+      type: str
+    init:
+      description: Whether C(kubeadm init) must run on RV(_value.bootstrap) (no control plane shows a cluster).
+      type: bool
+    pending:
+      description: The hosts of O(batch) that have not joined (no C(kubelet.conf)).
+      type: list
+      elements: str
+    problems:
+      description: Why a run must stop before it changes anything (empty when it may go on).
+      type: list
+      elements: str
+"""
+
+from ansible_collections.v6kube.cluster.plugins.module_utils._kubeadm_state import settle
+from ansible_collections.v6kube.cluster.plugins.plugin_utils._filters import filter_errors
+
+
+@filter_errors("kubeadm_cluster", DOCUMENTATION, input_name="states")
+def _kubeadm_cluster(states, control_planes, batch=()):
+    return settle(states, control_planes, batch).as_dict()
+
+
+class FilterModule:
+    """v6kube.cluster.kubeadm_cluster"""
+
+    def filters(self):
+        return {"kubeadm_cluster": _kubeadm_cluster}

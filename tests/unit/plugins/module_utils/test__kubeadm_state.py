@@ -1,0 +1,97 @@
+"""kubeadm's traces on a node, and the cluster judged from every control plane."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.v6kube.cluster.plugins.module_utils._kubeadm_state import (
+    CONTROL_PLANE_PODS,
+    KubeadmStateError,
+    NodeState,
+    observe,
+    settle,
+)
+
+BARE = NodeState(kubeadm="/usr/local/bin/kubeadm")
+CONTROL_PLANE = NodeState(kubeadm="/usr/local/bin/kubeadm", admin_conf=True, kubelet_conf=True,
+                          manifests=CONTROL_PLANE_PODS, etcd_member=True)
+WORKER = NodeState(kubeadm="/usr/local/bin/kubeadm", kubelet_conf=True)
+
+
+def states(**nodes):
+    return {host: node.as_dict() for host, node in nodes.items()}
+
+
+def test_observe_reads_each_file_and_the_binary():
+    present = {"/etc/kubernetes/admin.conf", "/etc/kubernetes/kubelet.conf", "/etc/kubernetes/manifests/etcd.yaml",
+               "/etc/kubernetes/manifests/kube-scheduler.yaml", "/data/etcd/member"}
+    node = observe(present.__contains__, {"kubeadm": "/opt/bin/kubeadm"}.get, "/etc/kubernetes/", "/data/etcd/")
+    assert node == NodeState(kubeadm="/opt/bin/kubeadm", admin_conf=True, kubelet_conf=True,
+                             manifests=("etcd", "kube-scheduler"), etcd_member=True)
+    assert node.phase == "partial" and node.runs_control_plane
+
+
+@pytest.mark.parametrize(("node", "phase", "runs"), [
+    (BARE, "bare", False),
+    (NodeState(), "bare", False),
+    (WORKER, "worker", False),
+    (CONTROL_PLANE, "control_plane", True),
+    # admin.conf removed by hand: still a running control plane, never initialised again
+    (NodeState(kubelet_conf=True, manifests=CONTROL_PLANE_PODS, etcd_member=True), "partial", True),
+    # a join that stopped after etcd joined, before the other manifests were written
+    (NodeState(manifests=("etcd",), etcd_member=True), "partial", True),
+    # etcd data alone (a node reset without removing /var/lib/etcd)
+    (NodeState(etcd_member=True), "partial", True),
+    # a scheduler manifest alone is not a control plane, but not bare either
+    (NodeState(manifests=("kube-scheduler",)), "partial", False),
+])
+def test_phase_and_control_plane_traces(node, phase, runs):
+    assert (node.phase, node.runs_control_plane) == (phase, runs)
+    assert NodeState.from_dict("h", node.as_dict()) == node
+
+
+def test_a_new_cluster_initialises_on_the_first_control_plane():
+    cluster = settle(states(cp1=BARE, cp2=BARE, cp3=BARE), ["cp1", "cp2", "cp3"], ["cp1", "cp2", "cp3"])
+    assert cluster.as_dict() == {"running": [], "bootstrap": "cp1", "init": True,
+                                 "pending": ["cp1", "cp2", "cp3"], "problems": []}
+
+
+def test_a_running_cluster_is_never_initialised_and_talks_to_a_control_plane_with_admin_conf():
+    cp1_without_admin = NodeState(kubelet_conf=True, manifests=CONTROL_PLANE_PODS, etcd_member=True)
+    cluster = settle(states(cp1=cp1_without_admin, cp2=CONTROL_PLANE, cp3=BARE, w1=BARE, w2=WORKER),
+                     ["cp1", "cp2", "cp3"], ["w1", "w2"])
+    assert cluster.init is False and cluster.running == ("cp1", "cp2") and cluster.bootstrap == "cp2"
+    assert cluster.pending == ("w1",) and cluster.problems == ()
+
+
+def test_a_cluster_without_admin_conf_anywhere_is_a_problem_not_an_init():
+    live = NodeState(kubelet_conf=True, manifests=CONTROL_PLANE_PODS, etcd_member=True)
+    cluster = settle(states(cp1=live, cp2=live, cp3=BARE), ["cp1", "cp2", "cp3"], ["cp3"])
+    assert cluster.init is False and cluster.running == ("cp1", "cp2")
+    assert len(cluster.problems) == 1
+    assert "cp1, cp2 run a cluster" in cluster.problems[0]
+    assert "kubeadm init phase kubeconfig admin" in cluster.problems[0]
+
+
+def test_the_batch_may_hold_control_planes_once_and_hosts_may_come_as_text():
+    cluster = settle(states(cp1=CONTROL_PLANE, cp2=BARE), ["cp1", "cp2"], ["cp2", "cp2"])
+    assert cluster.pending == ("cp2",)
+    assert settle(states(cp1=CONTROL_PLANE, cp2=BARE), "cp1, cp2", "cp2") == cluster
+
+
+@pytest.mark.parametrize(("nodes", "control_planes", "batch", "match"), [
+    ({}, [], [], "control_planes is empty"),
+    ({}, " , ", [], "control_planes is empty"),
+    ({"cp1": BARE.as_dict()}, ["cp1", "cp2"], [], "^control_planes names 'cp2', with no kubeadm_state read"),
+    ({"cp1": BARE.as_dict()}, ["cp1"], ["w1", "w1"], "^batch names 'w1', with no kubeadm_state read in the states$"),
+    ({}, None, [], "control_planes must be a list of host names, got None"),
+    ([], ["cp1"], [], "states must be a mapping"),
+    ({"cp1": BARE.as_dict()}, ["cp1"], [f"w{i}" for i in range(25)], "w9' and 15 more, with"),
+    ({"cp1": "bare"}, ["cp1"], [], "state of 'cp1' is not what the kubeadm_state module returns"),
+    ({"cp1": dict(BARE.as_dict(), manifests=["kube-proxy"])}, ["cp1"], [], "names static pods other than etcd, kube-apiserver"),
+    ({"cp1": dict(BARE.as_dict(), admin_conf="yes")}, ["cp1"], [], "flags that are not booleans: admin_conf$"),
+    ({"cp1": dict(BARE.as_dict(), kubeadm=3)}, ["cp1"], [], "kubeadm path that is not a string"),
+])
+def test_bad_input_names_the_host(nodes, control_planes, batch, match):
+    with pytest.raises(KubeadmStateError, match=match):
+        settle(nodes, control_planes, batch)
