@@ -127,7 +127,8 @@ _value:
       type: list
       elements: dict
     delete:
-      description: C(namespace) and C(name) of our policies to delete.
+      description: References (C(apiVersion), C(kind), C(metadata.namespace), C(metadata.name)) of our policies to
+        delete, usable as one C(kubernetes.core.k8s) O(ignore:definition) with O(ignore:state=absent).
       type: list
       elements: dict
 """

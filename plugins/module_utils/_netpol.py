@@ -262,18 +262,20 @@ def _objects(existing: Any) -> list[Mapping[str, Any]]:
     return out
 
 
-def stale(existing: Any, wanted: Sequence[Mapping[str, Any]], namespaces: Sequence[str]) -> list[dict[str, str]]:
-    """Our policies (by label) in the selected namespaces that ``wanted`` does not have, as namespace/name."""
+def stale(existing: Any, wanted: Sequence[Mapping[str, Any]], namespaces: Sequence[str]) -> list[dict[str, Any]]:
+    """Our policies (by label) in the selected namespaces that ``wanted`` does not have, as object references
+    (apiVersion, kind, metadata.namespace/name: one delete call takes them all)."""
     keep = {(p["metadata"]["namespace"], p["metadata"]["name"]) for p in wanted}
-    out = []
+    found: list[tuple[Any, Any]] = []
     for obj in _objects(existing):
         meta = obj.get("metadata") or {}
         labels = meta.get("labels") or {}
         key = (meta.get("namespace"), meta.get("name"))
         if (key[0] in namespaces and all(labels.get(k) == v for k, v in MANAGED_BY.items()) and key not in keep
-                and {"namespace": key[0], "name": key[1]} not in out):
-            out.append({"namespace": key[0], "name": key[1]})
-    return out
+                and key not in found):
+            found.append(key)
+    return [{"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+             "metadata": {"namespace": namespace, "name": name}} for namespace, name in found]
 
 
 def network_policy_baseline(namespaces: Sequence[Any], exceptions: Sequence[Any] = (), include_kube_system: bool = False,

@@ -81,11 +81,16 @@ def existing(*items):
                                        for ns, name, labels in items]}]}
 
 
+def ref(namespace, name):
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": {"namespace": namespace, "name": name}}
+
+
 def test_delete_only_ours_in_the_selected_namespaces():
     found = existing(("a", "v6kube-default-deny", OURS), ("a", "v6kube-allow-old", OURS), ("a", "foreign", {}),
                      ("c", "v6kube-allow-dns", OURS))
     present = network_policy_baseline(["a"], existing=found)
-    assert present["delete"] == [{"namespace": "a", "name": "v6kube-allow-old"}]
+    assert present["delete"] == [ref("a", "v6kube-allow-old")]
     absent = network_policy_baseline(["a"], existing=found, state="absent")
-    assert absent["apply"] == [] and absent["delete"] == [{"namespace": "a", "name": "v6kube-default-deny"},
-                                                          {"namespace": "a", "name": "v6kube-allow-old"}]
+    assert absent["apply"] == []
+    assert absent["delete"] == [ref("a", "v6kube-default-deny"), ref("a", "v6kube-allow-old")]
