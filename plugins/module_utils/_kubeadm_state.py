@@ -56,6 +56,12 @@ class NodeState:
             return "control_plane"
         return "partial"
 
+    def traces(self) -> list[str]:
+        """What kubeadm left, in words (for messages)."""
+        return ([name for flag, name in ((self.admin_conf, "admin.conf"), (self.kubelet_conf, "kubelet.conf"))
+                 if flag] + ([f"static pods {', '.join(self.manifests)}"] if self.manifests else [])
+                + (["etcd member data"] if self.etcd_member else []))
+
     def as_dict(self) -> dict[str, Any]:
         return {"kubeadm": self.kubeadm, "admin_conf": self.admin_conf, "kubelet_conf": self.kubelet_conf,
                 "manifests": list(self.manifests), "etcd_member": self.etcd_member,
@@ -143,14 +149,28 @@ def settle(states: Mapping[str, Any], control_planes: Sequence[str] | str,
     with_admin = [host for host in running if nodes[host].admin_conf]
     problems = []
     if running and not with_admin:
+        held = ", ".join(f"{host} ({', '.join(nodes[host].traces())})" for host in running)
         problems.append(
-            f"control planes {', '.join(running)} run a cluster (static pods or etcd data) but none has "
-            "/etc/kubernetes/admin.conf, so this run initialises and joins nothing; write it again on one of "
-            "them with `kubeadm init phase kubeconfig admin` (or put it back), then run again")
+            f"control planes {held} run a cluster or hold what one left, but none has /etc/kubernetes/admin.conf, "
+            "so this run initialises and joins nothing. If the cluster runs, write admin.conf again on one of them "
+            "with `kubeadm init phase kubeconfig admin` (or put it back); if these are leftovers, clean each with "
+            "`kubeadm reset`; then run again")
+    bootstrap = with_admin[0] if with_admin else control_planes[0]
+    pending = tuple(host for host in dict.fromkeys(batch) if not nodes[host].kubelet_conf)
+    # Only a bare node is initialised or joined: its rescue (`kubeadm reset`) then undoes only what this run did.
+    unfinished = [host for host in dict.fromkeys(((bootstrap,) if not running else ()) + pending)
+                  if nodes[host].phase != "bare"]
+    if unfinished:
+        problems.append(
+            "; ".join(f"{host} has not joined but holds {', '.join(nodes[host].traces())}" for host in unfinished[:10])
+            + (f" (and {len(unfinished) - 10} more)" if len(unfinished) > 10 else "")
+            + ": left by an earlier run, or by hand. This run neither joins nor resets such a node: look at it, and if "
+            "it is a leftover, remove its etcd member from the cluster if it has one and run `kubeadm reset` on it, "
+            "then run again")
     return ClusterState(
         running=running,
-        bootstrap=with_admin[0] if with_admin else control_planes[0],
+        bootstrap=bootstrap,
         init=not running,
-        pending=tuple(host for host in dict.fromkeys(batch) if not nodes[host].kubelet_conf),
+        pending=pending,
         problems=tuple(problems),
     )

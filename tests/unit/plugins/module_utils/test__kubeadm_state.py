@@ -69,7 +69,11 @@ def test_a_cluster_without_admin_conf_anywhere_is_a_problem_not_an_init():
     cluster = settle(states(cp1=live, cp2=live, cp3=BARE), ["cp1", "cp2", "cp3"], ["cp3"])
     assert cluster.init is False and cluster.running == ("cp1", "cp2")
     assert len(cluster.problems) == 1
-    assert "cp1, cp2 run a cluster" in cluster.problems[0]
+    assert cluster.problems[0].startswith(
+        "control planes cp1 (kubelet.conf, static pods etcd, kube-apiserver, kube-controller-manager, kube-scheduler, "
+        "etcd member data), cp2 (kubelet.conf, static pods etcd, kube-apiserver, kube-controller-manager, "
+        "kube-scheduler, etcd member data) run a cluster or hold what one left, but none has "
+        "/etc/kubernetes/admin.conf, so this run initialises and joins nothing.")
     assert "kubeadm init phase kubeconfig admin" in cluster.problems[0]
 
 
@@ -95,3 +99,28 @@ def test_the_batch_may_hold_control_planes_once_and_hosts_may_come_as_text():
 def test_bad_input_names_the_host(nodes, control_planes, batch, match):
     with pytest.raises(KubeadmStateError, match=match):
         settle(nodes, control_planes, batch)
+
+
+def test_a_node_left_half_joined_is_neither_joined_nor_reset():
+    half = NodeState(kubeadm="/usr/local/bin/kubeadm", manifests=("etcd",), etcd_member=True)
+    cluster = settle(states(cp1=CONTROL_PLANE, cp2=half, cp3=BARE), ["cp1", "cp2", "cp3"], ["cp2", "cp3"])
+    assert cluster.running == ("cp1", "cp2") and cluster.pending == ("cp2", "cp3")
+    assert cluster.problems == (
+        "cp2 has not joined but holds static pods etcd, etcd member data: left by an earlier run, or by hand. "
+        "This run neither joins nor resets such a node: look at it, and if it is a leftover, remove its etcd "
+        "member from the cluster if it has one and run `kubeadm reset` on it, then run again",)
+
+
+def test_a_first_control_plane_that_is_not_bare_is_not_initialised():
+    leftover = NodeState(kubelet_conf=True, manifests=("kube-scheduler",))
+    cluster = settle(states(cp1=leftover, cp2=BARE), ["cp1", "cp2"], ["cp2"])
+    assert cluster.init is True and cluster.bootstrap == "cp1"
+    assert cluster.problems[0].startswith("cp1 has not joined but holds kubelet.conf, static pods kube-scheduler:")
+
+
+def test_many_unfinished_nodes_are_counted():
+    half = NodeState(kubelet_conf=False, etcd_member=True)
+    workers = [f"w{i}" for i in range(12)]
+    cluster = settle(dict(states(cp1=CONTROL_PLANE), **{w: half.as_dict() for w in workers}), ["cp1"], workers)
+    assert "w9 has not joined" in cluster.problems[0] and "w10" not in cluster.problems[0]
+    assert "(and 2 more)" in cluster.problems[0]
