@@ -67,6 +67,6 @@ Prometheus:   $kubectl --kubeconfig $V6KUBE_LAB_KUBECONFIG get --raw '$prom/quer
               (or: kubectl -n monitoring port-forward svc/prometheus 9090, then http://[::1]:9090/api/v1/...)
 Audit it:     ansible-playbook -i inventories/lab playbooks/audit.yml -e v6kube_audit_fail_on_ipv4=true
 Look around:  ssh -i ${V6KUBE_LAB_KEY:-$V6K_CACHE/lab/id_ed25519} root@fd00:40::10
-Tear down:    ansible-playbook -i inventories/lab playbooks/reset.yml -e v6kube_reset_confirm=true  (cluster only)
+Tear down:    ansible-playbook -i inventories/lab playbooks/reset.yml -e v6kube_reset_confirm='[fd00:40::100]:6443'  (cluster only)
               make clean   (or scripts/demo.sh --down: the lab hosts too)
 MSG

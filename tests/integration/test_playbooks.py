@@ -395,3 +395,23 @@ def test_the_readme_host_network_example_resolves_as_its_comments_say():
     assert [(s["name"], s["stack"], s["ipv6"]) for s in plan["host_network"]["subnets"]] == [
         ("nodes", "ipv6", "2001:db8:1::/64"), ("bastion", "dual", "2001:db8:1:1::/64"),
         ("10.0.2.0/24", "ipv4", None)]
+
+
+@pytest.mark.parametrize("confirm", ["true", "yes", "[2001:db8:9::100]:6443", ""])
+def test_reset_is_refused_unless_the_confirmation_names_the_cluster(confirm):
+    # The example inventory's hosts are documentation addresses: any task past the refusal would be UNREACHABLE.
+    result = playbook("-i", "inventories/example", "playbooks/reset.yml", "-e", f"v6kube_reset_confirm={confirm}",
+                      env={"ANSIBLE_CALLBACK_RESULT_FORMAT": "json"})
+    out = result.stdout
+    assert result.returncode != 0 and "UNREACHABLE" not in out, out
+    assert "name the cluster by its control-plane endpoint: -e v6kube_reset_confirm='[2001:db8:1::100]:6443'" in out
+    assert "cp1, cp2, cp3, worker1, worker2" in out, out
+
+
+def test_reset_goes_past_the_refusal_with_the_cluster_named():
+    result = playbook("-i", "inventories/example", "playbooks/reset.yml",
+                      "-e", "v6kube_reset_confirm=[2001:db8:1::100]:6443",
+                      "-e", "ansible_ssh_common_args='-o ConnectTimeout=1'")
+    assert result.returncode != 0
+    assert "Refuse unless the confirmation names this cluster" in result.stdout
+    assert "UNREACHABLE" in result.stdout and "name the cluster by" not in result.stdout, result.stdout
