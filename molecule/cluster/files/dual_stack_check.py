@@ -71,13 +71,16 @@ check("its ClusterIPs, IPv6 first, inside the service subnets", inside(spec.get(
 
 for address in spec.get("clusterIPs", []):
     answers, error = 0, None
-    for _ in range(15):  # kube-proxy programs the new Service within a few seconds
+    # kube-proxy programs the new Service, and CoreDNS on a node built moments ago may answer empty at first:
+    # wait up to 30 s for an answer (a path that never answers still fails).
+    for _ in range(30):
         try:
-            answers = aaaa_answers(address, "kubernetes.default.svc.cluster.local")
-            break
+            answers, error = aaaa_answers(address, "kubernetes.default.svc.cluster.local"), None
+            if answers >= 1:
+                break
         except OSError as exc:
             error = exc
-            time.sleep(1)
+        time.sleep(1)
     check(f"DNS answers AAAA through the ClusterIP {address}", answers >= 1, error or answers)
 
 kubectl("-n", "kube-system", "delete", "service", "dns-dual-stack")
