@@ -7,7 +7,8 @@ be enabled and running. The pass decides from the real state: the files' bytes a
 of each unit (``systemctl is-enabled`` / ``is-active``). It writes only the files that differ (the collection's
 one atomic write), reloads systemd when a unit file or drop-in changed, enables and starts what must be, and
 restarts a unit whose file changed (or that the caller names, e.g. after a new binary) only when it runs or must
-run, once, after everything else.
+run, once, after everything else; a unit that re-reads its files on ``systemctl reload`` (a file's ``reloads``)
+is reloaded instead when it runs, so it keeps its state (keepalived keeps the VIP).
 
 ``decide`` is pure: from the wanted files and units and the observed state to the ordered actions; the module
 gathers the state, calls it and carries the actions out.
@@ -39,6 +40,7 @@ class WantedFile:
     content: bytes
     mode: int
     restarts: tuple[str, ...] = ()
+    reloads: tuple[str, ...] = ()
 
     @property
     def is_unit_file(self) -> bool:
@@ -74,16 +76,18 @@ class Actions:
     start: list[str] = field(default_factory=list)
     stop: list[str] = field(default_factory=list)
     restart: list[str] = field(default_factory=list)
+    reload: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
         return any((self.write, self.chmod, self.daemon_reload, self.enable, self.disable, self.start, self.stop,
-                    self.restart))
+                    self.restart, self.reload))
 
     def as_dict(self) -> dict[str, Any]:
         return {"written": list(self.write), "modes": list(self.chmod), "daemon_reload": self.daemon_reload,
                 "enabled": list(self.enable), "disabled": list(self.disable), "started": list(self.start),
-                "stopped": list(self.stop), "restarted": list(self.restart)}
+                "stopped": list(self.stop), "restarted": list(self.restart),
+                "reloaded": list(self.reload)}
 
 
 def _mode(value: Any, where: str, problems: list[str]) -> int:
@@ -144,7 +148,7 @@ def parse(files: Any, units: Any, restart: Any) -> tuple[list[WantedFile], list[
     seen: set[str] = set()
     for i, item in enumerate(files):
         where = f"files[{i}]"
-        if not _entry(item, where, {"path", "content", "mode", "restarts"}, problems):
+        if not _entry(item, where, {"path", "content", "mode", "restarts", "reloads"}, problems):
             continue
         path = item.get("path")
         if not isinstance(path, str) or not path.startswith("/") or "\0" in path or path.endswith("/"):
@@ -164,7 +168,8 @@ def parse(files: Any, units: Any, restart: Any) -> tuple[list[WantedFile], list[
             problems.append(f"{where}.content is {len(data)} bytes; at most {MAX_CONTENT} are supported")
         mode = _mode(item.get("mode", "0644") if item.get("mode") is not None else "0644", f"{where}.mode", problems)
         restarts = unit_names(item.get("restarts"), f"{where}.restarts", problems)
-        wanted_files.append(WantedFile(path=path, content=data, mode=mode, restarts=restarts))
+        reloads = unit_names(item.get("reloads"), f"{where}.reloads", problems)
+        wanted_files.append(WantedFile(path=path, content=data, mode=mode, restarts=restarts, reloads=reloads))
     names: set[str] = set()
     for i, item in enumerate(units):
         where = f"units[{i}]"
@@ -191,6 +196,7 @@ def decide(files: Sequence[WantedFile], units: Sequence[WantedUnit], restart: Se
     """The actions that bring the node to the wanted state, in the order they are carried out."""
     actions = Actions()
     to_restart: list[str] = []
+    to_reload: list[str] = []
 
     def restart_later(name: str) -> None:
         if name not in to_restart:
@@ -208,6 +214,7 @@ def decide(files: Sequence[WantedFile], units: Sequence[WantedUnit], restart: Se
         actions.daemon_reload |= wanted.is_unit_file
         for name in wanted.restarts:
             restart_later(name)
+        to_reload.extend(name for name in wanted.reloads if name not in to_reload)
     for name in restart:
         restart_later(name)
     by_name = {u.name: u for u in units}
@@ -229,4 +236,9 @@ def decide(files: Sequence[WantedFile], units: Sequence[WantedUnit], restart: Se
             continue  # being started anyway (with the new files), or meant to be stopped
         if running or (unit is not None and unit.started is True):
             actions.restart.append(name)
+    for name in to_reload:
+        # Only a running unit is reloaded: one being started, restarted or stopped reads its files anyway.
+        if (observed.active.get(name, "") in ("active", "reloading") and name not in actions.restart
+                and name not in actions.stop and not (by_name.get(name) and by_name[name].started is False)):
+            actions.reload.append(name)
     return actions

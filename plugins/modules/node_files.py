@@ -43,6 +43,13 @@ options:
         type: list
         elements: str
         default: []
+      reloads:
+        description:
+          - Units reloaded (C(systemctl reload)) when this file's content changes, if they run; a unit that is
+            started, restarted or stopped in the same pass is not reloaded.
+        type: list
+        elements: str
+        default: []
   units:
     description: The systemd units to settle.
     type: list
@@ -134,6 +141,11 @@ restarted:
   returned: always
   type: list
   elements: str
+reloaded:
+  description: Units reloaded.
+  returned: always
+  type: list
+  elements: str
 """
 
 import os
@@ -193,6 +205,7 @@ def main():
                 "content": {"type": "str", "required": True},
                 "mode": {"type": "raw", "default": "0644"},
                 "restarts": {"type": "list", "elements": "str", "default": []},
+                "reloads": {"type": "list", "elements": "str", "default": []},
             }},
             "units": {"type": "list", "elements": "dict", "default": [], "options": {
                 "name": {"type": "str", "required": True},
@@ -210,7 +223,8 @@ def main():
         module.fail_json(msg=f"node_files: {exc}", problems=exc.problems)
 
     current = {f.path: _read(module, f.path) for f in files}
-    names = list(dict.fromkeys([u.name for u in units] + list(restart) + [n for f in files for n in f.restarts]))
+    names = list(dict.fromkeys([u.name for u in units] + list(restart)
+                               + [n for f in files for n in (*f.restarts, *f.reloads)]))
     enabled, active = _systemd_state(module, names)
     actions = decide(files, units, restart, Observed(files=current, enabled=enabled, active=active))
     result = dict(actions.as_dict(), changed=actions.changed)
@@ -252,6 +266,8 @@ def main():
         run("start", "--", name)
     for name in actions.restart:
         run("restart", "--", name)
+    for name in actions.reload:
+        run("reload", "--", name)
     module.exit_json(**result)
 
 

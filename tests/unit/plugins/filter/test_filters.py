@@ -19,11 +19,12 @@ from ansible_collections.v6kube.cluster.plugins.module_utils import (
     _plan,
     _release,
     _sans,
+    _vrrp,
 )
 
 FILTERS = ("subnet_nth", "carve", "ip_endpoint", "host_interface", "network_plan", "cert_sans", "kubeadm_config",
            "kubeadm_redact", "release_arch", "etcd_tools", "service_families", "network_policy_baseline", "k8s_failure",
-           "monitoring_manifests", "kubeadm_cluster")
+           "monitoring_manifests", "kubeadm_cluster", "vrrp_priority")
 
 
 def load(name):
@@ -189,6 +190,7 @@ VALID_CALLS = {
     "kubeadm_cluster": ("states", ({"cp1": {"kubeadm": "/usr/local/bin/kubeadm", "admin_conf": True,
                                             "kubelet_conf": True, "manifests": ["etcd"], "etcd_member": True}},),
                         {"control_planes": ["cp1"], "batch": ["cp1"]}),
+    "vrrp_priority": ("group", (["cp1", "cp2", "cp3"], "cp2"), {"override": 0}),
     "monitoring_manifests": ("options", ({"namespace": "monitoring", "targets": ["kubelet", "node"],
                                           "prometheus_port": 9090, "node_exporter": True, "node_selector": {"a": "b"},
                                           "extra_scrape_configs": [{"job_name": "app"}], "retention": "15d"},),
@@ -373,7 +375,8 @@ def documented(name):
      ("host_interface", _ipv6.host_interface), ("release_arch", _release.release_arch),
      ("etcd_tools", _etcd_backup.tools_for),
      ("network_plan", _plan.resolve_plan), ("cert_sans", _sans.cert_sans), ("kubeadm_config", _kubeadm.kubeadm_config),
-     ("monitoring_manifests", _monitoring.monitoring_manifests), ("kubeadm_cluster", _kubeadm_state.settle)],
+     ("monitoring_manifests", _monitoring.monitoring_manifests), ("kubeadm_cluster", _kubeadm_state.settle),
+     ("vrrp_priority", _vrrp.priority)],
 )
 def test_documented_options_are_the_arguments(name, core):
     doc = documented(name)

@@ -128,3 +128,41 @@ def test_every_problem_at_once_and_booleans_from_the_command_line():
 def test_hostile_sizes_are_refused_quickly():
     with pytest.raises(NodeFilesError, match="at most"):
         parse([{"path": f"/etc/{i}", "content": ""} for i in range(10_000)], [], [])
+
+
+KEEPALIVED = "/etc/keepalived/keepalived.conf"
+
+
+def reloading():
+    return parse([{"path": KEEPALIVED, "content": "vrrp\n", "reloads": ["keepalived.service"]}],
+                 [{"name": "keepalived.service", "enabled": True, "started": True}], [])
+
+
+def test_a_changed_file_reloads_its_running_unit_instead_of_restarting_it():
+    files, units, restart = reloading()
+    actions = decide(files, units, restart, Observed(files={KEEPALIVED: (b"old\n", 0o644)},
+                                                     enabled={"keepalived.service": "enabled"},
+                                                     active={"keepalived.service": "active"}))
+    assert actions.reload == ["keepalived.service"] and actions.restart == [] and actions.changed
+
+
+def test_a_stopped_unit_is_started_not_reloaded_and_an_unchanged_file_reloads_nothing():
+    files, units, restart = reloading()
+    actions = decide(files, units, restart, Observed(files={}, enabled={}, active={"keepalived.service": "failed"}))
+    assert actions.start == ["keepalived.service"] and actions.reload == []
+    settled_state = Observed(files={KEEPALIVED: (b"vrrp\n", 0o644)}, enabled={"keepalived.service": "enabled"},
+                             active={"keepalived.service": "active"})
+    assert not decide(files, units, restart, settled_state).changed
+
+
+def test_a_restart_wins_over_a_reload():
+    files, units, _restart = reloading()
+    actions = decide(files, units, ("keepalived.service",),
+                     Observed(files={KEEPALIVED: (b"old\n", 0o644)}, enabled={"keepalived.service": "enabled"},
+                              active={"keepalived.service": "active"}))
+    assert actions.restart == ["keepalived.service"] and actions.reload == []
+
+
+def test_reloads_are_unit_names():
+    with pytest.raises(NodeFilesError, match=r"files\[0\] \(/etc/x\)\.reloads: 'keepalived' is not a systemd unit"):
+        parse([{"path": "/etc/x", "content": "", "reloads": ["keepalived"]}], [], [])
