@@ -415,3 +415,26 @@ def test_reset_goes_past_the_refusal_with_the_cluster_named():
     assert result.returncode != 0
     assert "Refuse unless the confirmation names this cluster" in result.stdout
     assert "UNREACHABLE" in result.stdout and "name the cluster by" not in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize("nodes, confirm, message", [
+    ("worker1", "", "v6kube_remove_confirm must repeat the nodes to remove: -e v6kube_remove_confirm=worker1"),
+    ("worker1,cp3", "cp3", "v6kube_remove_confirm must repeat the nodes to remove: -e v6kube_remove_confirm=worker1,cp3"),
+    ("worker9", "worker9", "worker9 not among the cluster's inventory hosts (cp1, cp2, cp3, worker1, worker2)"),
+    ("cp1,cp2,cp3", "cp3,cp2,cp1", "cp1, cp2, cp3 would remove every control plane"),
+])
+def test_remove_node_is_refused_before_any_host_is_contacted(nodes, confirm, message):
+    # The example inventory's hosts are documentation addresses: any task past the refusal would be UNREACHABLE.
+    result = playbook("-i", "inventories/example", "playbooks/remove_node.yml",
+                      "-e", f"v6kube_remove_nodes={nodes}", "-e", f"v6kube_remove_confirm={confirm}")
+    out = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0 and "UNREACHABLE" not in out, out
+    assert message in out, out
+
+
+def test_remove_node_goes_past_the_check_with_the_names_repeated():
+    result = playbook("-i", "inventories/example", "playbooks/remove_node.yml",
+                      "-e", "v6kube_remove_nodes=worker2", "-e", "v6kube_remove_confirm=worker2",
+                      "-e", "ansible_ssh_common_args='-o ConnectTimeout=1'")
+    assert result.returncode != 0
+    assert "UNREACHABLE" in result.stdout and "Read the nodes" in result.stdout, result.stdout

@@ -24,7 +24,7 @@ from ansible_collections.v6kube.cluster.plugins.module_utils import (
 
 FILTERS = ("subnet_nth", "carve", "ip_endpoint", "host_interface", "network_plan", "cert_sans", "kubeadm_config",
            "kubeadm_redact", "release_arch", "etcd_tools", "service_families", "network_policy_baseline", "k8s_failure",
-           "monitoring_manifests", "kubeadm_cluster", "vrrp_priority")
+           "monitoring_manifests", "kubeadm_cluster", "vrrp_priority", "node_removal")
 
 
 def load(name):
@@ -191,6 +191,14 @@ VALID_CALLS = {
                                             "kubelet_conf": True, "manifests": ["etcd"], "etcd_member": True}},),
                         {"control_planes": ["cp1"], "batch": ["cp1"]}),
     "vrrp_priority": ("group", (["cp1", "cp2", "cp3"], "cp2"), {"override": 0}),
+    "node_removal": ("nodes", (["cp3"], "cp3", ["cp1", "cp2", "cp3"], ["cp1", "cp2", "cp3"]),
+                     {"api_nodes": [{"metadata": {"name": "cp3"}}],
+                      "members": {"members": [{"ID": 1, "name": "cp1", "clientURLs": ["https://[fd00::1]:2379"]},
+                                              {"ID": 2, "name": "cp2", "clientURLs": ["https://[fd00::2]:2379"]},
+                                              {"ID": 3, "name": "cp3", "clientURLs": ["https://[fd00::3]:2379"]}]},
+                      "health": [{"endpoint": "https://[fd00::1]:2379", "health": True},
+                                 {"endpoint": "https://[fd00::2]:2379", "health": True}],
+                      "addresses": {"cp3": ["fd00::3"]}}),
     "monitoring_manifests": ("options", ({"namespace": "monitoring", "targets": ["kubelet", "node"],
                                           "prometheus_port": 9090, "node_exporter": True, "node_selector": {"a": "b"},
                                           "extra_scrape_configs": [{"job_name": "app"}], "retention": "15d"},),
