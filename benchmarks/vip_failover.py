@@ -94,8 +94,7 @@ def graceful(hosts: dict[str, str], vip: str) -> float:
     holder = only_holder(hosts, vip)
     podman("exec", holder, "systemctl", "stop", "keepalived")
     start = time.monotonic()
-    try:
-        wait(lambda: bool(holders(hosts, vip)), 30, "a graceful handover", 0.02)
+    try:  # systemctl returns once keepalived has removed the VIP: from here, the API answers through a new holder
         wait(lambda: ready(vip, timeout=0.5), 30, "the API answering after a graceful handover", 0.05)
         return time.monotonic() - start
     finally:
