@@ -2,12 +2,13 @@
 same run.
 
 Baseline: the holder's keepalived stopped gracefully (it sends priority 0 and a backup takes over at once), the
-fastest handover VRRP gives. Then each kill: ``podman kill`` of the current holder, time until the API answers
+fastest handover VRRP gives, timed from the stop command until the API answers through the VIP. Then each kill: ``podman kill`` of the current holder, time until the API answers
 ``/readyz`` through the VIP again; the host started again and, while it comes back, the API polled through the
 VIP every 0.2 s (every failed request counted) until its own API server is ready and its health check has had
 time to pass; then it must not have taken the VIP back. Every figure is printed, and the kills as ratios of the
 baseline. The exit status is 1 when a failover took longer than --max, a request failed while a killed host
-came back, or a host took the VIP back.
+came back, or a host took the VIP back; a slow kill is shown step by step (what the API said through the VIP and
+on the new holder's own address, and this machine's neighbour entry for the VIP).
 
     python benchmarks/vip_failover.py --kills 20 --vip fd00:40::100 \
         --host v6k-lab-cp1=fd00:40::10 --host v6k-lab-cp2=fd00:40::11 --host v6k-lab-cp3=fd00:40::12 \
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 
 _CONTEXT = ssl.create_default_context()
@@ -37,6 +39,27 @@ def ready(address: str, timeout: float = 1.0) -> bool:
             return reply.read().strip() == b"ok"
     except Exception:  # noqa: BLE001 - any failure means "not answering"
         return False
+
+
+def probe(address: str, timeout: float = 1.0) -> str:
+    """What the API server behind ``address`` says to /readyz?verbose: ok, the HTTP status and the failed checks,
+    or no answer."""
+    try:
+        with urllib.request.urlopen(f"https://[{address}]:6443/readyz?verbose", timeout=timeout,
+                                    context=_CONTEXT) as reply:
+            return "ok"
+    except urllib.error.HTTPError as exc:
+        failed = [line.split()[0][3:] for line in exc.read().decode(errors="replace").splitlines()
+                  if line.startswith("[-]")]
+        return f"HTTP {exc.code} ({', '.join(failed) or 'no check named'})"
+    except Exception:  # noqa: BLE001 - no answer at all
+        return "no answer"
+
+
+def neighbour(address: str) -> str:
+    """This machine's neighbour entry for ``address`` (link-layer address and state), as ``ip -6 neigh`` shows it."""
+    out = subprocess.run(["ip", "-6", "neigh", "show", address], capture_output=True, text=True).stdout.split()
+    return " ".join(out[out.index("lladdr") + 1:]) if "lladdr" in out else (" ".join(out[1:]) or "none")
 
 
 def podman(*args: str, check: bool = True) -> str:
@@ -92,22 +115,58 @@ class Poller(threading.Thread):
 def graceful(hosts: dict[str, str], vip: str) -> float:
     """The baseline: keepalived stopped on the holder, seconds until the API answers through the VIP elsewhere."""
     holder = only_holder(hosts, vip)
+    start = time.monotonic()  # keepalived sends priority 0 as it stops: a backup takes over while it shuts down
     podman("exec", holder, "systemctl", "stop", "keepalived")
-    start = time.monotonic()
-    try:  # systemctl returns once keepalived has removed the VIP: from here, the API answers through a new holder
+    try:
+        if holder in holders(hosts, vip):
+            raise SystemExit(f"vip_failover: {holder} still holds {vip} after keepalived stopped")
         wait(lambda: ready(vip, timeout=0.5), 30, "the API answering after a graceful handover", 0.05)
         return time.monotonic() - start
     finally:
         podman("exec", holder, "systemctl", "start", "keepalived")
 
 
-def kill(hosts: dict[str, str], vip: str, after_start: str, settle: float) -> dict:
+def kill(hosts: dict[str, str], vip: str, after_start: str, settle: float, probe_timeout: float = 1.0) -> dict:
     """One kill of the holder and its return; the figures of both."""
     holder = only_holder(hosts, vip)
     wait(lambda: ready(vip), 60, "the API answering through the VIP before the kill")
     podman("kill", holder)
-    failover = wait(lambda: ready(vip, timeout=0.5), 120, f"the API answering after {holder} was killed", 0.05)
+    start = time.monotonic()
+    seen: dict[str, float] = {}  # each distinct answer through the VIP, first seen (seconds after the kill)
+    moved: list[float] = []      # when another host held the VIP (watched apart: podman exec is slow)
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            entry = neighbour(vip)
+            seen.setdefault(f"neighbour entry {entry}", time.monotonic() - start)
+            others = [h for h in holders(hosts, vip) if h != holder]
+            if others and not moved:
+                moved.append(time.monotonic() - start)
+            for other in others:  # the new holder's API server on its own address: is it the server or the path?
+                said = probe(hosts[other], timeout=probe_timeout)
+                seen.setdefault(f"{other} on its own address {said}", time.monotonic() - start)
+            done.wait(0.1)
+
+    def answered() -> bool:
+        said = probe(vip, timeout=probe_timeout)
+        seen.setdefault(said, time.monotonic() - start)
+        return said == "ok"
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        failover = wait(answered, 120, f"the API answering after {holder} was killed", 0.05)
+    finally:
+        done.set()
+        watcher.join()
     new = holders(hosts, vip)
+    macs = {podman("exec", h, "cat", "/sys/class/net/eth0/address", check=False).strip(): h for h in hosts}
+    for said in list(seen):
+        for mac, name in macs.items():
+            if mac and mac in said:
+                seen[said.replace(mac, f"{mac} ({name})")] = seen.pop(said)
+    steps = ", ".join(f"{said} at {at:.1f} s" for said, at in sorted(seen.items(), key=lambda kv: kv[1]))
     poller = Poller(vip)
     poller.start()
     try:
@@ -118,7 +177,9 @@ def kill(hosts: dict[str, str], vip: str, after_start: str, settle: float) -> di
         time.sleep(settle)  # its health check passes meanwhile: a preempting host would take the VIP now
     finally:
         poller.stop()
-    return {"killed": holder, "failover": failover, "new_holder": ",".join(new), "back": back,
+    return {"killed": holder, "failover": failover, "moved": moved[0] if moved else None,
+            "new_holder": ",".join(new), "back": back,
+            "steps": (f"VIP on another host at {moved[0]:.1f} s; " if moved else "") + steps,
             "holder_after": ",".join(holders(hosts, vip)), "requests": poller.requests, "failed": poller.failed}
 
 
@@ -129,9 +190,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="a control plane: its podman container and its own address (repeat)")
     parser.add_argument("--kills", type=int, default=20)
     parser.add_argument("--graceful", type=int, default=1, help="graceful handovers measured as the baseline")
-    parser.add_argument("--max", type=float, default=10.0, help="longest failover accepted, in seconds")
+    parser.add_argument("--max", type=float, default=10.0,
+                        help="longest failover accepted (until the API answers through the VIP), in seconds")
+    parser.add_argument("--max-move", type=float, default=10.0,
+                        help="longest time accepted until another control plane holds the VIP, in seconds")
     parser.add_argument("--settle", type=float, default=8.0,
                         help="seconds to keep polling after a killed host's API server answers again")
+    parser.add_argument("--show-steps", type=float, default=5.0,
+                        help="print what the API said, step by step, for kills slower than this many seconds")
+    parser.add_argument("--probe-timeout", type=float, default=1.0,
+                        help="seconds a request through the VIP may take while a failover is timed")
     parser.add_argument("--after-start", default="", help="a command run after each host is started again")
     args = parser.parse_args(argv)
     hosts = dict(item.split("=", 1) for item in args.host)
@@ -142,14 +210,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"handover {i}: keepalived stopped on the holder, API through the VIP after {seconds:.2f} s")
     problems, times = [], []
     for i in range(1, args.kills + 1):
-        r = kill(hosts, args.vip, args.after_start, args.settle)
+        r = kill(hosts, args.vip, args.after_start, args.settle, args.probe_timeout)
         times.append(r["failover"])
         ratio = f" ({r['failover'] / baseline:.1f}x the handover)" if baseline else ""
         print(f"kill {i}: {r['killed']} killed, API through the VIP after {r['failover']:.2f} s{ratio} on "
               f"{r['new_holder']}; back {r['back']:.0f} s later, VIP then on {r['holder_after']}, "
               f"{r['failed']} of {r['requests']} requests failed meanwhile", flush=True)
+        if r["failover"] > args.show_steps:
+            print(f"  kill {i} step by step: {r['steps']}", flush=True)
         if r["failover"] > args.max:
             problems.append(f"kill {i}: failover {r['failover']:.2f} s > {args.max} s")
+        if r["moved"] is None or r["moved"] > args.max_move:
+            problems.append(f"kill {i}: no other control plane held the VIP within {args.max_move} s")
         if r["failed"]:
             problems.append(f"kill {i}: {r['failed']} requests failed while {r['killed']} came back")
         if r["killed"] in r["holder_after"].split(","):
