@@ -40,8 +40,8 @@ def priority(group: Sequence[str], host: str, override: Any = 0) -> int:
     if len(group) > MAX_PEERS:
         raise VrrpError([f"api_vip_group has {len(group)} hosts; VRRP has room for at most {MAX_PEERS}"])
     if host not in group:
-        raise VrrpError([f"host {show(host)} is not in api_vip_group "
-                          f"({', '.join(map(show, group[:5]))}{', ...' if len(group) > 5 else ''})"])
+        listed = ", ".join(map(show, group[:5])) + (", ..." if len(group) > 5 else "")
+        raise VrrpError([f"host {show(host)} is not in api_vip_group ({listed})"])
     index = group.index(host)
     if len(group) == 1:
         return HIGHEST

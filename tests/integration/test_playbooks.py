@@ -438,3 +438,12 @@ def test_remove_node_goes_past_the_check_with_the_names_repeated():
                       "-e", "ansible_ssh_common_args='-o ConnectTimeout=1'")
     assert result.returncode != 0
     assert "UNREACHABLE" in result.stdout and "Read the nodes" in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize("options", [["-e", "v6kube_certs_renew=yes"], ["-e", "v6kube_certs_renew_days=0"],
+                                     ["-e", "v6kube_certs_renew_days=soon"]])
+def test_certificates_options_are_checked_before_any_host_is_contacted(options):
+    result = playbook("-i", "inventories/example", "playbooks/certificates.yml", *options)
+    out = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0 and "UNREACHABLE" not in out, out
+    assert "v6kube_certs_renew must be auto (renew under the threshold), force or never" in out, out

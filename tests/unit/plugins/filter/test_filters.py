@@ -11,6 +11,7 @@ import yaml
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.v6kube.cluster.plugins.module_utils import (
+    _certs,
     _etcd_backup,
     _ipv6,
     _kubeadm,
@@ -24,7 +25,7 @@ from ansible_collections.v6kube.cluster.plugins.module_utils import (
 
 FILTERS = ("subnet_nth", "carve", "ip_endpoint", "host_interface", "network_plan", "cert_sans", "kubeadm_config",
            "kubeadm_redact", "release_arch", "etcd_tools", "service_families", "network_policy_baseline", "k8s_failure",
-           "monitoring_manifests", "kubeadm_cluster", "vrrp_priority", "node_removal")
+           "monitoring_manifests", "kubeadm_cluster", "vrrp_priority", "node_removal", "kubeadm_certs")
 
 
 def load(name):
@@ -190,6 +191,11 @@ VALID_CALLS = {
     "kubeadm_cluster": ("states", ({"cp1": {"kubeadm": "/usr/local/bin/kubeadm", "admin_conf": True,
                                             "kubelet_conf": True, "manifests": ["etcd"], "etcd_member": True}},),
                         {"control_planes": ["cp1"], "batch": ["cp1"]}),
+    "kubeadm_certs": ("reports", ({"cp1": {
+        "kind": "CertificateExpirationInfo", "certificateAuthorities": [], "certificates": [
+            {"name": "apiserver", "expirationDate": "2027-12-07T05:38:03Z", "residualTime": 864000,
+             "externallyManaged": False, "caName": "ca", "missing": False}]}},),
+        {"threshold_days": 30, "renew": "auto"}),
     "vrrp_priority": ("group", (["cp1", "cp2", "cp3"], "cp2"), {"override": 0}),
     "node_removal": ("nodes", (["cp3"], "cp3", ["cp1", "cp2", "cp3"], ["cp1", "cp2", "cp3"]),
                      {"api_nodes": [{"metadata": {"name": "cp3"}}],
@@ -384,7 +390,7 @@ def documented(name):
      ("etcd_tools", _etcd_backup.tools_for),
      ("network_plan", _plan.resolve_plan), ("cert_sans", _sans.cert_sans), ("kubeadm_config", _kubeadm.kubeadm_config),
      ("monitoring_manifests", _monitoring.monitoring_manifests), ("kubeadm_cluster", _kubeadm_state.settle),
-     ("vrrp_priority", _vrrp.priority)],
+     ("vrrp_priority", _vrrp.priority), ("kubeadm_certs", _certs.judge)],
 )
 def test_documented_options_are_the_arguments(name, core):
     doc = documented(name)
