@@ -447,3 +447,27 @@ def test_certificates_options_are_checked_before_any_host_is_contacted(options):
     out = " ".join((result.stdout + result.stderr).split())
     assert result.returncode != 0 and "UNREACHABLE" not in out, out
     assert "v6kube_certs_renew must be auto (renew under the threshold), force or never" in out, out
+
+
+@pytest.mark.parametrize("before", [True, False])
+def test_api_vip_rejoin_removes_only_a_maintenance_this_run_reported(tmp_path, before):
+    marker = tmp_path / "maintenance"
+    if before:
+        marker.write_text("an operator's own maintenance\n")
+    play = tmp_path / "rejoin.yml"
+    play.write_text(yaml.safe_dump([{
+        "hosts": "localhost", "gather_facts": False, "vars": {"api_vip_maintenance_file": str(marker)},
+        "tasks": [
+            {"name": "What release looks at first", "ansible.builtin.stat": {"path": str(marker)},
+             "register": "__api_vip_maintenance_before"},
+            {"name": "What release writes when there was none", "ansible.builtin.copy": {
+                "dest": str(marker), "content": "maintenance by v6kube.cluster\n", "mode": "0644"},
+             "when": "not __api_vip_maintenance_before.stat.exists"},
+            {"name": "Rejoin",
+             "ansible.builtin.include_role": {"name": "v6kube.cluster.api_vip", "tasks_from": "rejoin"}}]}]))
+    result = playbook("-i", "localhost,", "-c", "local", "-e", f"ansible_python_interpreter={sys.executable}",
+                      str(play))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert marker.exists() is before
+    if before:
+        assert marker.read_text() == "an operator's own maintenance\n"
