@@ -236,7 +236,12 @@ def test_keepalived_from_the_mirror_repository_on_control_planes(host):
     conf = host.file("/etc/keepalived/keepalived.conf").content_string
     assert f"{VIP}/128 dev eth0" in conf and "vrrp_version 3" in conf
     assert f"unicast_src_ip {NODES[host.backend.name]}" in conf
-    assert host.run("python3 /etc/keepalived/v6kube-check-apiserver").rc == 0
+    check = json.loads(host.file("/etc/keepalived/v6kube-check-apiserver.json").content_string)
+    me = host.backend.name
+    assert check["local"] == f"https://[{NODES[me]}]:6443"
+    assert check["peers"] == [f"https://[{NODES[cp]}]:6443" for cp in CONTROL_PLANES if cp != me]
+    verdict = host.run("python3 /etc/keepalived/v6kube-check-apiserver")
+    assert verdict.rc == 0 and verdict.stdout.strip() == "the local API server is ready"
 
 
 VERSION = "v1.37.2"
