@@ -44,9 +44,12 @@ _value:
   contains:
     renew: {description: The control planes to renew., type: list, elements: str}
     warnings: {description: What kubeadm cannot renew and runs out., type: list, elements: str}
-    table: {description: Every certificate, soonest expiry first, as text., type: str}
+    table: {description: "Every certificate, soonest expiry first, as text.", type: str}
     soonest_days: {description: Days left of the soonest leaf certificate., type: int}
-    certificates: {description: Every certificate with its host, name, expiry and days left., type: list, elements: dict}
+    certificates:
+      description: "Every certificate with its host, name, expiry and days left."
+      type: list
+      elements: dict
 """
 
 from ansible_collections.v6kube.cluster.plugins.module_utils._certs import judge

@@ -150,7 +150,7 @@ _value:
       description: The prometheus.yml the ConfigMap carries.
       type: str
     config_sha256:
-      description: The sha256 of O(config).
+      description: The sha256 of RV(_value.config).
       type: str
     jobs:
       description: The scrape job names, in the order written.

@@ -25,7 +25,7 @@ description:
 positional: services
 options:
   _input:
-    description: The live Service objects (C(resources) of C(kubernetes.core.k8s_info) with O(kind=Service)).
+    description: The live Service objects (C(resources) of C(kubernetes.core.k8s_info) with C(kind=Service)).
     type: list
     required: true
   services:
