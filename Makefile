@@ -72,6 +72,10 @@ test: ## Everything CI runs: lint, sanity, unit, build, Molecule
 demo: deps lab toolchain ## Start the lab hosts and run site.yml against inventories/lab
 	@scripts/demo.sh
 
+.PHONY: docs
+docs: deps ## Build the documentation site (.cache/docs/html) from the README and the plugin and role docs
+	@scripts/docs.sh
+
 .PHONY: plan
 plan: deps ## Print the address plan of INVENTORY (default inventories/example)
 	ansible-playbook -i $(or $(INVENTORY),inventories/example) playbooks/plan.yml

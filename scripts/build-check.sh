@@ -57,3 +57,41 @@ cat > "$out/use.yml" <<'YAML'
 YAML
 ansible-playbook -i localhost, -c local "$out/use.yml" >/dev/null || die "the installed collection does not run"
 log "build: installed into an empty path; docs load and a playbook runs its plugins"
+
+# What Galaxy, the documentation tools and an execution environment say of the tarball: their tools live in their
+# own venv (galaxy-importer pins packages the test toolchain needs newer).
+package_venv=${V6K_ROOT}/.cache/package-venv
+"$V6K_ROOT/scripts/venv.sh" "$package_venv" "$V6K_ROOT/requirements/package.txt"
+export PATH=$package_venv/bin:$PATH ANSIBLE_COLLECTIONS_PATH=$empty:$V6K_COLLECTIONS
+
+# galaxy-importer: the checks Galaxy runs on import (metadata, documentation of every plugin and role, content
+# layout). Its ansible-test step needs a container image from a registry and its ansible-lint step runs the
+# production profile with rules skipped: the sanity and ansible-lint stages run both on this tree, stricter.
+printf '[galaxy-importer]\nRUN_ANSIBLE_TEST = False\nRUN_ANSIBLE_LINT = False\n' > "$out/galaxy-importer.cfg"
+GALAXY_IMPORTER_CONFIG=$out/galaxy-importer.cfg python -m galaxy_importer.main "$tarball" > "$out/importer.log" 2>&1 \
+  || { cat "$out/importer.log" >&2; die "galaxy-importer refused the tarball"; }
+if grep -E '^(WARNING|ERROR)' "$out/importer.log" >&2; then
+  die "galaxy-importer reported the lines above"
+fi
+grep -q 'Importer processing completed successfully' "$out/importer.log" \
+  || { cat "$out/importer.log" >&2; die "galaxy-importer did not complete"; }
+log "build: galaxy-importer $(python -c 'import importlib.metadata as m; print(m.version("galaxy-importer"))'): no error, no warning"
+
+# antsibull-docs: every plugin's and role's documentation valid and every reference resolved (what docs sites render).
+antsibull-docs lint-collection-docs --plugin-docs "$empty/ansible_collections/v6kube/cluster" \
+  || die "antsibull-docs lint-collection-docs reported the lines above"
+log "build: antsibull-docs lint-collection-docs --plugin-docs: clean"
+
+# ansible-builder: the execution environment's build context, and the requirements it reads from the collection.
+mkdir -p "$V6K_ROOT/.cache/ee/collections"
+cp "$tarball" "$V6K_ROOT/.cache/ee/collections/v6kube-cluster.tar.gz"
+ansible-builder create -f "$V6K_ROOT/ee/execution-environment.yml" -c "$out/ee-context" > /dev/null \
+  || die "ansible-builder create failed on ee/execution-environment.yml"
+[ -s "$out/ee-context/Containerfile" ] && [ -s "$out/ee-context/_build/collections/v6kube-cluster.tar.gz" ] \
+  || die "ansible-builder made no build context with the collection"
+introspected=$(ansible-builder introspect --sanitize "$empty")
+for requirement in 'kubernetes>=24.2.0' 'openssh-client \[platform:dpkg\]'; do
+  grep -q "$requirement" <<<"$introspected" \
+    || die "ansible-builder does not see $requirement in meta/execution-environment.yml: $introspected"
+done
+log "build: ansible-builder create made the execution environment's context; it reads the collection's requirements"

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Create .venv with the exact, locked Python toolchain. Re-running is a no-op
 # unless requirements/python.txt or the interpreter changed.
+#   scripts/venv.sh [VENV LOCK]   another venv from another lock (the packaging checks' .cache/package-venv)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+
+venv=${1:-$V6K_VENV}
+lock=${2:-${V6K_ROOT}/requirements/python.txt}
 
 python=${PYTHON:-python3}
 # make puts .venv/bin first on PATH: find the interpreter outside the venv this script may delete.
@@ -13,22 +17,21 @@ fi
 "$python" -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11))' \
   || die "Python 3.11 or newer is required ($python is $("$python" -V 2>&1))"
 
-lock=${V6K_ROOT}/requirements/python.txt
 want="$(content_hash "$lock") $("$python" -c 'import sys; print(sys.version)' | head -1)"
-stamp=${V6K_VENV}/.v6kube-stamp
+stamp=${venv}/.v6kube-stamp
 
-if [ -x "${V6K_VENV}/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
-  log "venv: ${V6K_VENV} is up to date"
+if [ -x "${venv}/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+  log "venv: ${venv} is up to date"
   exit 0
 fi
 
-log "venv: creating ${V6K_VENV}"
-rm -rf "${V6K_VENV}"
-"$python" -m venv "${V6K_VENV}"
-pip=("${V6K_VENV}/bin/python" -m pip --quiet --disable-pip-version-check)
+log "venv: creating ${venv}"
+rm -rf "${venv}"
+"$python" -m venv "${venv}"
+pip=("${venv}/bin/python" -m pip --quiet --disable-pip-version-check)
 "${pip[@]}" install --upgrade pip==26.3
 # The lock names every package: install exactly that set, then prove it is consistent.
 "${pip[@]}" install --no-deps -r "$lock"
-"${V6K_VENV}/bin/python" -m pip check >/dev/null || "${V6K_VENV}/bin/python" -m pip check
+"${venv}/bin/python" -m pip check >/dev/null || "${venv}/bin/python" -m pip check
 printf '%s\n' "$want" > "$stamp"
 log "venv: ready"
