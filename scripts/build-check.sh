@@ -87,8 +87,9 @@ mkdir -p "$V6K_ROOT/.cache/ee/collections"
 cp "$tarball" "$V6K_ROOT/.cache/ee/collections/v6kube-cluster.tar.gz"
 ansible-builder create -f "$V6K_ROOT/ee/execution-environment.yml" -c "$out/ee-context" > /dev/null \
   || die "ansible-builder create failed on ee/execution-environment.yml"
-[ -s "$out/ee-context/Containerfile" ] && [ -s "$out/ee-context/_build/collections/v6kube-cluster.tar.gz" ] \
-  || die "ansible-builder made no build context with the collection"
+for made in Containerfile _build/collections/v6kube-cluster.tar.gz; do
+  [ -s "$out/ee-context/$made" ] || die "ansible-builder made no $made in the build context"
+done
 introspected=$(ansible-builder introspect --sanitize "$empty")
 for requirement in 'kubernetes>=24.2.0' 'openssh-client \[platform:dpkg\]'; do
   grep -q "$requirement" <<<"$introspected" \

@@ -117,8 +117,10 @@ def test_a_maintenance_file_always_gives_the_vip_up(tmp_path, servers):
     assert _run(tmp_path, local=servers(), peers=[]) == 1
 
 
-@pytest.mark.parametrize("content", ["{not json", json.dumps({"peers": []}), json.dumps({"local": "x", "timeout": "y",
-                                                                                           "maintenance_file": "/m"})])
+BROKEN = ["{not json", json.dumps({"peers": []}), json.dumps({"local": "x", "timeout": "y", "maintenance_file": "/m"})]
+
+
+@pytest.mark.parametrize("content", BROKEN)
 def test_a_broken_configuration_fails_the_check_with_its_path(tmp_path, capsys, content):
     path = tmp_path / "check.json"
     path.write_text(content)
