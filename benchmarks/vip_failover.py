@@ -168,6 +168,10 @@ def kill(hosts: dict[str, str], vip: str, after_start: str, settle: float, probe
     finally:
         done.set()
         watcher.join()
+    if not moved and any(h != holder for h in holders(hosts, vip)):
+        # The API answered through the VIP before the watcher's slow podman exec saw the new holder: the VIP was on
+        # another host by then (the killed one answers nothing).
+        moved.append(failover)
     new = holders(hosts, vip)
     macs = {podman("exec", h, "cat", "/sys/class/net/eth0/address", check=False).strip(): h for h in hosts}
     for said in list(seen):
