@@ -72,6 +72,10 @@ test: ## Everything CI runs: lint, sanity, unit, build, Molecule
 demo: deps lab toolchain ## Start the lab hosts and run site.yml against inventories/lab
 	@scripts/demo.sh
 
+.PHONY: ee
+ee: deps lab toolchain ## Build the execution environment image; make demo from bare hosts with site.yml run through it
+	@scripts/ee.sh
+
 .PHONY: docs
 docs: deps ## Build the documentation site (.cache/docs/html) from the README and the plugin and role docs
 	@scripts/docs.sh

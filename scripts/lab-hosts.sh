@@ -2,6 +2,7 @@
 # Prepare this machine to run IPv6-only lab hosts: install podman, runc and debootstrap, install the container
 # engine settings this machine needs, build the two lab images with debootstrap, and create the IPv6-only
 # podman network. Idempotent and cached: what already exists with the same recipe is skipped.
+#   scripts/lab-hosts.sh --ee-base   only the base image of the execution environment (make ee)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -17,6 +18,11 @@ min_packages=python3,cron,iproute2,iputils-ping
 systemd_packages=systemd,systemd-sysv,dbus,udev,netplan.io,openssh-server,iproute2,iputils-ping,python3,cron,ca-certificates,iptables
 # Base of the kube-proxy image of the lab mirror: the netfilter tools kube-proxy runs.
 netfilter_packages=iptables,nftables,conntrack,ipset,kmod
+# Base of the execution environment (make ee): Python with pip, and this machine's TLS trust store, so that pip
+# inside the image build reaches the package index this machine reaches (a site's base image carries its CA).
+ee_packages=python3,python3-pip,ca-certificates
+host_trust=${V6KUBE_EE_TRUST:-/etc/ssl/certs/ca-certificates.crt}
+ee_trust=/etc/ssl/certs/v6kube-host-trust.pem
 
 install_packages() {
   local missing=()
@@ -61,6 +67,7 @@ build_image() {
     as_root debootstrap --variant=minbase --include="$packages" "$suite" "$root" "$mirror" >"${root}.log" 2>&1 \
       || { tail -20 "${root}.log" >&2; as_root rm -rf "$root" "${root}.log"; die "debootstrap of $name failed"; }
     customize_rootfs "$name" "$root"
+    [ -z "${rootfs_extra:-}" ] || "$rootfs_extra" "$root"
     as_root tar --numeric-owner -C "$root" -cf "${tarball}.tmp" .
     as_root rm -rf "$root" "${root}.log"
     mv "${tarball}.tmp" "$tarball"
@@ -101,6 +108,11 @@ customize_rootfs() {
   fi
 }
 
+# The execution environment's base gets this machine's trust store next to Debian's own (which apt may rebuild).
+add_host_trust() {
+  as_root install -m 0644 "$host_trust" "$1$ee_trust"
+}
+
 create_network() {
   if podman network exists "$network"; then
     log "lab: network $network exists"
@@ -130,6 +142,14 @@ create_ipv4_network() {
 install_packages
 install_engine_conf
 mkdir -p "$images"
+if [ "${1:-}" = "--ee-base" ]; then
+  [ -s "$host_trust" ] || die "no trust store at $host_trust (set V6KUBE_EE_TRUST)"
+  rootfs_extra=add_host_trust
+  # The trust store's hash is part of the recipe: a changed CA bundle makes a new base.
+  build_image v6kube-ee-base "$ee_packages" "LABEL org.v6kube.trust=$(content_hash "$host_trust" | cut -c1-16)" \
+    "ENV PIP_CERT=$ee_trust" 'CMD ["python3"]'
+  exit 0
+fi
 build_image v6kube-min "$min_packages" 'CMD ["sleep", "infinity"]' 'STOPSIGNAL SIGKILL'
 build_image v6kube-systemd "$systemd_packages" 'CMD ["/sbin/init"]' 'STOPSIGNAL SIGRTMIN+3'
 build_image v6kube-netfilter "$netfilter_packages"
