@@ -34,6 +34,17 @@ options:
     type: list
     elements: str
     default: []
+  unreachable:
+    description:
+      - Control planes that did not answer when their state was read; their state is unknown, not bare.
+      - Workers of O(batch) still join through a control plane that answers. Nothing is initialised while one
+        is silent and no answering control plane runs a cluster, and no control plane joins while one is silent
+        (kubeadm adds an etcd member, which needs every member healthy); both are reported in
+        RV(_value.problems).
+    type: list
+    elements: str
+    default: []
+    version_added: 0.3.0
 """
 
 EXAMPLES = r"""
@@ -68,6 +79,11 @@ _value:
       description: Why a run must stop before it changes anything (empty when it may go on).
       type: list
       elements: str
+    unreachable:
+      description: The control planes of O(unreachable), in the order of O(control_planes).
+      type: list
+      elements: str
+      version_added: 0.3.0
 """
 
 from ansible_collections.v6kube.cluster.plugins.module_utils._kubeadm_state import settle
@@ -75,8 +91,8 @@ from ansible_collections.v6kube.cluster.plugins.plugin_utils._filters import fil
 
 
 @filter_errors("kubeadm_cluster", DOCUMENTATION, input_name="states")
-def _kubeadm_cluster(states, control_planes, batch=()):
-    return settle(states, control_planes, batch).as_dict()
+def _kubeadm_cluster(states, control_planes, batch=(), unreachable=()):
+    return settle(states, control_planes, batch, unreachable).as_dict()
 
 
 class FilterModule:

@@ -120,34 +120,61 @@ class ClusterState:
     init: bool                   # True: no control plane shows a cluster, `kubeadm init` runs on `bootstrap`
     pending: tuple[str, ...]     # hosts of the batch that have not joined (no kubelet.conf)
     problems: tuple[str, ...] = ()  # why this run must stop before it changes anything
+    unreachable: tuple[str, ...] = ()  # control planes that did not answer (state unknown)
 
     def as_dict(self) -> dict[str, Any]:
         return {"running": list(self.running), "bootstrap": self.bootstrap, "init": self.init,
-                "pending": list(self.pending), "problems": list(self.problems)}
+                "pending": list(self.pending), "problems": list(self.problems),
+                "unreachable": list(self.unreachable)}
 
 
 def settle(states: Mapping[str, Any], control_planes: Sequence[str] | str,
-           batch: Sequence[str] | str = ()) -> ClusterState:
+           batch: Sequence[str] | str = (), unreachable: Sequence[str] | str = ()) -> ClusterState:
     """Judge the cluster from every control plane's state (and the batch's, for ``pending``).
+
+    ``unreachable`` names control planes that did not answer (their state is unknown, not bare): workers still
+    join through a control plane that answers, but nothing is initialised (a cluster may run on the silent
+    ones) and no control plane joins (kubeadm adds an etcd member, which needs every member healthy).
 
     Raises KubeadmStateError when there is no control plane or a state is missing or malformed. A cluster that
     runs without admin.conf on any control plane (this run could neither initialise nor join safely) is a
     problem of the result: the caller stops with it before it changes anything.
     """
     control_planes, batch = _hosts(control_planes, "control_planes"), _hosts(batch, "batch")
+    unreachable = _hosts(unreachable, "unreachable")
     if not isinstance(states, Mapping):
         raise KubeadmStateError([f"the states must be a mapping of host names to states, got {describe(states)}"])
     if not control_planes:
         raise KubeadmStateError(["control_planes is empty: name at least one control plane"])
-    problems = [f"{key} names {_names(missing)}, with no kubeadm_state read in the states"
-                for key, hosts in (("control_planes", control_planes), ("batch", batch))
-                for missing in [[host for host in hosts if host not in states]] if missing]
+    problems = [f"unreachable names {_names(odd)}, which are not among control_planes"
+                for odd in [[host for host in unreachable if host not in control_planes]] if odd]
+    problems += [f"{key} names {_names(missing)}, with no kubeadm_state read in the states"
+                 for key, hosts in (("control_planes", control_planes), ("batch", batch))
+                 for missing in [[host for host in hosts if host not in states and host not in unreachable]]
+                 if missing]
+    problems += [f"batch names {_names(both)}, which did not answer (a batch holds only hosts that answer)"
+                 for both in [[host for host in batch if host in unreachable]] if both]
     if problems:
         raise KubeadmStateError(problems)
-    nodes = {host: NodeState.from_dict(host, states[host]) for host in dict.fromkeys((*control_planes, *batch))}
-    running = tuple(host for host in control_planes if nodes[host].runs_control_plane)
+    silent = set(unreachable)
+    nodes = {host: NodeState.from_dict(host, states[host])
+             for host in dict.fromkeys((*control_planes, *batch)) if host not in silent}
+    answering = tuple(host for host in control_planes if host not in silent)
+    running = tuple(host for host in answering if nodes[host].runs_control_plane)
     with_admin = [host for host in running if nodes[host].admin_conf]
+    pending = tuple(host for host in dict.fromkeys(batch) if not nodes[host].kubelet_conf)
     problems = []
+    if silent and not running:
+        problems.append(
+            f"control planes {_names(unreachable)} did not answer and no control plane that answered runs a "
+            "cluster, so whether one exists cannot be told and this run initialises nothing. Bring them back (or "
+            "take them out of the inventory if they are gone for good), then run again")
+    elif silent and set(pending).intersection(control_planes):
+        problems.append(
+            f"control planes {_names([h for h in pending if h in control_planes])} would join while "
+            f"{_names(unreachable)} did not answer: a control plane joins only while every control plane answers "
+            "(kubeadm adds an etcd member, which needs every member healthy). Bring them back, or remove a dead "
+            "one with playbooks/remove_node.yml, then run again; workers join without them")
     if running and not with_admin:
         held = ", ".join(f"{host} ({', '.join(nodes[host].traces())})" for host in running)
         problems.append(
@@ -155,8 +182,7 @@ def settle(states: Mapping[str, Any], control_planes: Sequence[str] | str,
             "so this run initialises and joins nothing. If the cluster runs, write admin.conf again on one of them "
             "with `kubeadm init phase kubeconfig admin` (or put it back); if these are leftovers, clean each with "
             "`kubeadm reset`; then run again")
-    bootstrap = with_admin[0] if with_admin else control_planes[0]
-    pending = tuple(host for host in dict.fromkeys(batch) if not nodes[host].kubelet_conf)
+    bootstrap = with_admin[0] if with_admin else (answering or control_planes)[0]
     # Only a bare node is initialised or joined: its rescue (`kubeadm reset`) then undoes only what this run did.
     unfinished = [host for host in dict.fromkeys(((bootstrap,) if not running else ()) + pending)
                   if nodes[host].phase != "bare"]
@@ -170,7 +196,8 @@ def settle(states: Mapping[str, Any], control_planes: Sequence[str] | str,
     return ClusterState(
         running=running,
         bootstrap=bootstrap,
-        init=not running,
+        init=not running and not silent,
         pending=pending,
         problems=tuple(problems),
+        unreachable=tuple(host for host in control_planes if host in silent),
     )

@@ -469,3 +469,21 @@ def test_api_vip_rejoin_removes_only_a_maintenance_this_run_reported(tmp_path, b
     assert marker.exists() is before
     if before:
         assert marker.read_text() == "an operator's own maintenance\n"
+
+
+def test_a_silent_control_plane_is_judged_unknown_not_bare(tmp_path):
+    # cp1 is this machine (no cluster on it), cp2 and cp3 are documentation addresses nobody answers on. The init
+    # play must get past the unreachable ones (they stop nothing by themselves: workers could still join), then
+    # refuse `kubeadm init`, since a cluster may run on the silent control planes. --check: nothing may change here.
+    local = tmp_path / "local.yml"
+    local.write_text(
+        "all:\n  children:\n    control_plane:\n      hosts:\n        cp1:\n          ansible_connection: local\n"
+        f"          ansible_python_interpreter: {sys.executable}\n", encoding="utf-8")
+    result = playbook("-i", "inventories/example", "-i", str(local), "site.yml", "--check", "--tags", "init",
+                      "-e", "ansible_ssh_common_args='-o ConnectTimeout=1'")
+    out = " ".join(result.stdout.split())
+    assert result.returncode != 0, out
+    assert "UNREACHABLE" in out and "Read the control planes this run has not read yet" in out, out
+    assert ("control planes 'cp2', 'cp3' did not answer and no control plane that answered runs a cluster, so "
+            "whether one exists cannot be told and this run initialises nothing") in out, out
+    assert "Stop before anything changes if the cluster cannot be judged safely" in out, out

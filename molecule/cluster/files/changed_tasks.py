@@ -1,4 +1,7 @@
-"""Read an ansible.posix.json callback log; print {host: [names of the tasks that changed it]} as JSON."""
+"""Read an ansible.posix.json callback log; print {host: [names of the tasks that changed it]} as JSON.
+
+With --stats: {"changed": that mapping, "stats": the run's counts by host (ok, changed, unreachable, failures...)}.
+"""
 
 from __future__ import annotations
 
@@ -16,4 +19,7 @@ for play in log["plays"]:
             changed.setdefault(host, [])
             if result.get("changed"):
                 changed[host].append(task["task"]["name"])
-print(json.dumps(changed))
+if sys.argv[2:] == ["--stats"]:
+    print(json.dumps({"changed": changed, "stats": log["stats"]}))
+else:
+    print(json.dumps(changed))

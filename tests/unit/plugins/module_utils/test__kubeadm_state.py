@@ -53,7 +53,7 @@ def test_phase_and_control_plane_traces(node, phase, runs):
 def test_a_new_cluster_initialises_on_the_first_control_plane():
     cluster = settle(states(cp1=BARE, cp2=BARE, cp3=BARE), ["cp1", "cp2", "cp3"], ["cp1", "cp2", "cp3"])
     assert cluster.as_dict() == {"running": [], "bootstrap": "cp1", "init": True,
-                                 "pending": ["cp1", "cp2", "cp3"], "problems": []}
+                                 "pending": ["cp1", "cp2", "cp3"], "problems": [], "unreachable": []}
 
 
 def test_a_running_cluster_is_never_initialised_and_talks_to_a_control_plane_with_admin_conf():
@@ -124,3 +124,44 @@ def test_many_unfinished_nodes_are_counted():
     cluster = settle(dict(states(cp1=CONTROL_PLANE), **{w: half.as_dict() for w in workers}), ["cp1"], workers)
     assert "w9 has not joined" in cluster.problems[0] and "w10" not in cluster.problems[0]
     assert "(and 2 more)" in cluster.problems[0]
+
+
+def test_workers_join_through_a_control_plane_that_answers_while_another_is_silent():
+    cluster = settle(states(cp2=CONTROL_PLANE, cp3=CONTROL_PLANE, w1=BARE, w2=WORKER),
+                     ["cp1", "cp2", "cp3"], ["w1", "w2"], unreachable=["cp1"])
+    assert cluster.as_dict() == {"running": ["cp2", "cp3"], "bootstrap": "cp2", "init": False, "pending": ["w1"],
+                                 "problems": [], "unreachable": ["cp1"]}
+
+
+def test_nothing_is_initialised_while_a_control_plane_is_silent():
+    # cp2 and cp3 are bare, cp1 did not answer: a cluster may run there, so no init (and never on cp2)
+    cluster = settle(states(cp2=BARE, cp3=BARE), ["cp1", "cp2", "cp3"], ["cp2", "cp3"], unreachable="cp1")
+    assert cluster.init is False and cluster.running == ()
+    assert cluster.problems[0].startswith(
+        "control planes 'cp1' did not answer and no control plane that answered runs a cluster, so whether one "
+        "exists cannot be told and this run initialises nothing.")
+
+
+def test_no_control_plane_joins_while_another_is_silent():
+    cluster = settle(states(cp1=CONTROL_PLANE, cp3=BARE, w1=BARE), ["cp1", "cp2", "cp3"], ["cp3", "w1"],
+                     unreachable=["cp2"])
+    assert cluster.init is False and cluster.pending == ("cp3", "w1")
+    assert cluster.problems == (
+        "control planes 'cp3' would join while 'cp2' did not answer: a control plane joins only while every control "
+        "plane answers (kubeadm adds an etcd member, which needs every member healthy). Bring them back, or "
+        "remove a dead one with playbooks/remove_node.yml, then run again; workers join without them",)
+    # a silent control plane that is itself in a later batch does not stop the joined ones' batches
+    assert settle(states(cp1=CONTROL_PLANE, cp3=CONTROL_PLANE), ["cp1", "cp2", "cp3"], ["cp3"],
+                  unreachable=["cp2"]).problems == ()
+
+
+@pytest.mark.parametrize(("nodes", "batch", "unreachable", "match"), [
+    ({"cp1": CONTROL_PLANE.as_dict()}, [], ["cp2", "cp9"],
+     "^unreachable names 'cp9', which are not among control_planes$"),
+    ({"cp1": CONTROL_PLANE.as_dict(), "cp2": BARE.as_dict()}, ["cp2"], ["cp2"],
+     "^batch names 'cp2', which did not answer"),
+    ({"cp1": CONTROL_PLANE.as_dict()}, [], 5, "unreachable must be a list of host names, got int 5"),
+])
+def test_bad_unreachable_lists_are_named(nodes, batch, unreachable, match):
+    with pytest.raises(KubeadmStateError, match=match):
+        settle(nodes, ["cp1", "cp2"], batch, unreachable)
