@@ -4,6 +4,7 @@
 #                            through ansible-navigator and that image; the venv's second run must change nothing,
 #                            and a third run through the image must report what the venv's run reported
 #   scripts/ee.sh build      only the image (localhost/v6kube-ee:latest)
+#   scripts/ee.sh check      the image, then plan.yml through it must print the plan the venv prints (make test)
 #   scripts/ee.sh run ARGS   ansible-navigator run ARGS with the image, against the lab (demo.sh calls this)
 #
 # Galaxy is not reachable here: the image gets kubernetes.core from this checkout's offline copy of the
@@ -101,8 +102,27 @@ CFG
   # (ansible-runner frames each event with invisible terminal escapes: removed above for logs and pipes.)
 }
 
+# The plan as plan.yml prints it, of the lab inventory: from stdin, colours and task results left out.
+plan_lines() {
+  sed 's/\x1b\[[0-9;]*m//g' | sed -n '/^TASK \[Show the address plan\]/,/^ok: \[/p' | sed '1d;$d'
+}
+
+check() {
+  build
+  local mirror venv_plan ee_plan
+  mirror=$(scripts/lab-mirror.sh dir)
+  venv_plan=$(V6KUBE_MIRROR_DIR=$mirror "${V6K_VENV}/bin/ansible-playbook" -i inventories/lab playbooks/plan.yml \
+    | plan_lines)
+  ee_plan=$(run v6kube.cluster.plan -i "${V6K_ROOT}/inventories/lab" | plan_lines)
+  [ -n "$venv_plan" ] || die "the venv's plan.yml printed no plan"
+  [ "$ee_plan" = "$venv_plan" ] || die "plan.yml through $image printed otherwise than the venv's:
+$(diff <(printf '%s\n' "$venv_plan") <(printf '%s\n' "$ee_plan"))"
+  log "ee: plan.yml through $image printed the venv's plan ($(printf '%s\n' "$ee_plan" | wc -l) lines)"
+}
+
 case "${1:-all}" in
   build) build ;;
+  check) check ;;
   run) shift; run "$@" ;;
   all)
     build
@@ -110,5 +130,5 @@ case "${1:-all}" in
     scripts/lab-up.sh --down
     V6KUBE_DEMO_EE=1 scripts/demo.sh
     ;;
-  *) die "usage: scripts/ee.sh [build | run ARGS...]" ;;
+  *) die "usage: scripts/ee.sh [build | check | run ARGS...]" ;;
 esac

@@ -49,7 +49,7 @@ wait_toolchain() {
   return "$rc"
 }
 
-stage setup bash -c 'scripts/collections.sh && scripts/lab-hosts.sh'
+stage setup bash -c 'scripts/collections.sh && scripts/lab-hosts.sh && scripts/lab-hosts.sh --ee-base'
 if [ ${#failed[@]} -gt 0 ]; then
   wait "$toolchain_pid" 2>/dev/null
   log "setup failed; nothing else can run"
@@ -68,6 +68,8 @@ export V6KUBE_REQUIRE_TOOLCHAIN=1
 # ansible-playbook subprocesses, which one process leaves a core idle for.
 stage integration python -m pytest -p no:cacheprovider -q -n 2 --dist loadfile --durations=12 tests/integration
 stage build scripts/build-check.sh
+# The execution environment built from ee/ (a debootstrap base, then ansible-builder) runs plan.yml as the venv does.
+stage ee scripts/ee.sh check
 export V6KUBE_TIMES=$times
 # shellcheck disable=SC2046
 stage molecule scripts/molecule-all.sh $(scenarios)
