@@ -36,7 +36,7 @@ build() {
   # kubernetes.core as installed from the pinned ansible wheel (an installed collection directory).
   cp -a "${V6K_COLLECTIONS}/ansible_collections/kubernetes/core" "$work/collections/kubernetes.core"
   # The definition of ee/ with the collections from those copies (--offline: no Galaxy server is asked).
-  python3 - "$V6K_ROOT/ee/execution-environment.yml" "$work" <<'PY'
+  "${V6K_VENV}/bin/python" - "$V6K_ROOT/ee/execution-environment.yml" "$work" <<'PY'
 import sys, yaml
 source, work = sys.argv[1:3]
 with open(source, encoding="utf-8") as f:
