@@ -65,7 +65,7 @@ molecule: deps lab toolchain ## Every Molecule scenario (SCENARIOS="a b" for som
 	@scripts/molecule-all.sh $(SCENARIOS)
 
 .PHONY: test
-test: ## Everything CI runs: lint, sanity, unit, build, Molecule
+test: ## Everything CI runs: lint, sanity, unit, integration, build, execution environment, Molecule
 	@scripts/test-all.sh
 
 .PHONY: demo
