@@ -70,22 +70,14 @@ PY
 run() {
   package_tools
   mkdir -p "$work/run"
-  cat > "$work/run/ansible.cfg" <<'CFG'
-[defaults]
-interpreter_python = auto_silent
-callback_result_format = yaml
-retry_files_enabled = False
-forks = 10
-
-[ssh_connection]
-pipelining = True
-CFG
+  # The checkout's settings (forks, pipelining, output), without its paths to this checkout's collections and roles.
+  grep -v -E '^(collections_path|roles_path)[[:space:]]*=' ansible.cfg > "$work/run/ansible.cfg"
   # ansible-navigator refuses podman without this directory (POSIX message queues); some machines lack it.
   [ -d /dev/mqueue ] || as_root mkdir -p /dev/mqueue
   local mirror
   mirror=$(scripts/lab-mirror.sh dir)
   cd "$work/run"
-  # Nothing of this checkout's Ansible settings may reach the container (ansible-runner passes ANSIBLE_* on).
+  # No path into this checkout may reach the container through the environment (ansible-runner passes ANSIBLE_* on).
   unset ANSIBLE_COLLECTIONS_PATH ANSIBLE_CONFIG ANSIBLE_ROLES_PATH ANSIBLE_CALLBACKS_ENABLED
   V6KUBE_LAB_KEY=${V6KUBE_LAB_KEY:-${V6K_CACHE}/lab/id_ed25519} \
   V6KUBE_MIRROR_DIR=$mirror \
