@@ -73,7 +73,7 @@ demo: deps lab toolchain ## Start the lab hosts and run site.yml against invento
 	@scripts/demo.sh
 
 .PHONY: ee
-ee: deps lab toolchain ## Build the execution environment image; make demo from bare hosts with site.yml run through it
+ee: deps lab toolchain ## Build the execution environment image; make demo through it (replaces the make demo hosts: bare again first)
 	@scripts/ee.sh
 
 .PHONY: docs
