@@ -25,6 +25,7 @@ import re
 from typing import Any, Mapping
 
 from ansible_collections.v6kube.cluster.plugins.module_utils._ipv6 import describe, show
+from ansible_collections.v6kube.cluster.plugins.module_utils._k8sobj import name_of, node_ready
 from ansible_collections.v6kube.cluster.plugins.module_utils._netpol import DNS1123_LABEL, labels
 from ansible_collections.v6kube.cluster.plugins.module_utils._problems import ProblemsError
 from ansible_collections.v6kube.cluster.plugins.module_utils._yaml import render_yaml
@@ -474,3 +475,40 @@ def monitoring_manifests(options: Any, state: str = "present") -> dict[str, Any]
         "jobs": [job["job_name"] for job in config["scrape_configs"]],
         "namespace": opts["namespace"],
     }
+
+
+def _count(status: Mapping[str, Any], key: str) -> int:
+    value = status.get(key, 0)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def rollout(daemonset: Any, nodes: Any) -> dict[str, Any]:
+    """Whether node_exporter's DaemonSet has rolled out on every node that is Ready.
+
+    node_exporter tolerates every taint and selects no nodes, so the DaemonSet wants a pod on every node, a dead
+    one included (its pod can never be ready there). It is done when the controller has seen the current
+    generation and at least ``desiredNumberScheduled`` minus the nodes that are not Ready pods are updated and
+    ready. Returns ``done``, ``skipped`` (the nodes not waited for) and ``waiting`` (what is missing, one
+    sentence) for the operator."""
+    if not isinstance(daemonset, Mapping) or not isinstance(daemonset.get("metadata"), Mapping):
+        raise MonitoringError(["daemonset must be the DaemonSet as the API returns it (a mapping with metadata)"])
+    if not isinstance(nodes, list) or not all(isinstance(node, Mapping) for node in nodes):
+        raise MonitoringError(["nodes must be the Nodes as the API returns them (a list of mappings)"])
+    name = name_of(daemonset) or "the DaemonSet"
+    skipped = sorted(n for n in (name_of(node) for node in nodes if not node_ready(node)) if n)
+    status = daemonset.get("status") if isinstance(daemonset.get("status"), Mapping) else {}
+    generation = daemonset["metadata"].get("generation", 0)
+    seen = _count(status, "observedGeneration")
+    desired = _count(status, "desiredNumberScheduled")
+    needed = max(desired - len(skipped), 0)
+    updated, ready = _count(status, "updatedNumberScheduled"), _count(status, "numberReady")
+    if isinstance(generation, int) and seen < generation:
+        waiting = f"{name}: the DaemonSet controller has not seen generation {generation} yet (it saw {seen})"
+    elif desired == 0 and len(nodes) > len(skipped):
+        waiting = f"{name}: no pod is scheduled yet"
+    elif updated < needed or ready < needed:
+        waiting = (f"{name}: {min(updated, ready)} of the {needed} pods on Ready nodes are updated and ready "
+                   f"({updated} updated, {ready} ready)")
+    else:
+        waiting = ""
+    return {"done": not waiting, "waiting": waiting, "skipped": skipped, "needed": needed}

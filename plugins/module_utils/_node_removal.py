@@ -20,6 +20,7 @@ from typing import Any, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from ansible_collections.v6kube.cluster.plugins.module_utils._ipv6 import show
+from ansible_collections.v6kube.cluster.plugins.module_utils._k8sobj import name_of, node_ready
 from ansible_collections.v6kube.cluster.plugins.module_utils._problems import ProblemsError
 
 MAX_NODES = 1000
@@ -163,17 +164,14 @@ def plan(req: Request, nodes: Any, member_list: Any = None, health: Any = None,
     result = Plan(request=req)
     by_name = {}
     for node in nodes:
-        name = (node.get("metadata") or {}).get("name") if isinstance(node.get("metadata"), Mapping) else None
-        if isinstance(name, str):
+        name = name_of(node)
+        if name is not None:
             by_name[name] = node
     for name in req.nodes:
         if name not in by_name:
             continue
         result.in_api.append(name)
-        conditions = (by_name[name].get("status") or {}).get("conditions") or []
-        ready = any(isinstance(c, Mapping) and c.get("type") == "Ready" and c.get("status") == "True"
-                    for c in conditions)
-        if not ready:
+        if not node_ready(by_name[name]):
             result.not_ready.append(name)
         spec = by_name[name].get("spec")
         if isinstance(spec, Mapping) and spec.get("unschedulable") is True:

@@ -8,6 +8,7 @@ There is no kubelet here: Prometheus itself runs, and scrapes, in the cluster sc
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -78,6 +79,45 @@ def test_role_applies_the_stack_idempotently_checks_and_removes_it(kube_api_fact
     assert api.kubectl("get", "clusterrole", "v6kube-prometheus-mon-role", check=False).returncode != 0
     assert api.kubectl("-n", "kube-system", "get", "role", "v6kube-prometheus-mon-role", check=False).returncode != 0
     assert names(api, "mon-role") == set()
+
+
+def test_the_wait_skips_nodes_that_are_not_ready_and_says_what_it_waits_for(kube_api_factory, tmp_path):
+    """The controllers' part is played by status patches: a Ready node and a node that is down (its Ready condition
+    Unknown, as the node lifecycle controller writes it); node_exporter is ready only on the Ready one."""
+    api = kube_api_factory("ipv6")
+    wanted = {"monitoring_namespace": "mon-wait"}
+    assert run_role(api, tmp_path, **wanted).returncode == 0
+    for name, ready in (("wait-up", "True"), ("wait-down", "Unknown")):
+        api.kubectl("create", "-f", "-", input=json.dumps({"apiVersion": "v1", "kind": "Node",
+                                                          "metadata": {"name": name}}))
+        api.kubectl("patch", "node", name, "--subresource=status", "--type=merge", "-p", json.dumps(
+            {"status": {"conditions": [{"type": "Ready", "status": ready, "reason": "Test"}]}}))
+    nodes = len(get(api, "get", "nodes")["items"])  # the API server is shared: other tests' nodes are not Ready
+    deployment = get(api, "-n", "mon-wait", "get", "deployment", "prometheus")
+    api.kubectl("-n", "mon-wait", "patch", "deployment", "prometheus", "--subresource=status", "--type=merge", "-p",
+                json.dumps({"status": {"observedGeneration": deployment["metadata"]["generation"], "replicas": 1,
+                                       "updatedReplicas": 1, "readyReplicas": 1, "availableReplicas": 1}}))
+
+    def node_exporter(ready: int) -> None:
+        generation = get(api, "-n", "mon-wait", "get", "daemonset", "node-exporter")["metadata"]["generation"]
+        api.kubectl("-n", "mon-wait", "patch", "daemonset", "node-exporter", "--subresource=status", "--type=merge",
+                    "-p", json.dumps({"status": {"observedGeneration": generation, "desiredNumberScheduled": nodes,
+                                                 "currentNumberScheduled": nodes, "updatedNumberScheduled": nodes,
+                                                 "numberReady": ready, "numberMisscheduled": 0}}))
+
+    node_exporter(ready=1)
+    done = run_role(api, tmp_path, monitoring_wait=True, monitoring_wait_timeout=20, **wanted)
+    assert done.returncode == 0 and changed(done) == 0, done.stdout + done.stderr
+    skipped = re.search(r"node_exporter is not waited for on ([^(]*) \(not Ready\)", done.stdout)
+    assert skipped, done.stdout
+    assert "wait-down" in skipped.group(1).split(", ") and "wait-up" not in skipped.group(1)
+
+    node_exporter(ready=0)  # the Ready node's pod is not ready: the wait ends at its timeout, saying so
+    late = run_role(api, tmp_path, monitoring_wait=True, monitoring_wait_timeout=5, **wanted)
+    assert late.returncode != 0
+    assert ("v6kube.cluster.monitoring: not ready after 5 s (monitoring_wait_timeout): node-exporter: 0 of the 1 pods "
+            "on Ready nodes are updated and ready") in late.stdout, late.stdout
+    assert "Traceback" not in late.stdout + late.stderr
 
 
 def test_bad_options_fail_before_the_api_and_a_refusal_is_one_sentence(kube_api_factory, tmp_path):

@@ -13,6 +13,7 @@ from ansible_collections.v6kube.cluster.plugins.module_utils._monitoring import 
     MonitoringError,
     address_rules,
     monitoring_manifests,
+    rollout,
 )
 
 
@@ -200,3 +201,57 @@ def test_hostile_sizes_stay_fast():
     many = [{"job_name": f"j{i}"} for i in range(10_000)]
     with pytest.raises(MonitoringError, match="extra_scrape_configs must be a list"):
         monitoring_manifests({"extra_scrape_configs": many})
+
+
+def _node(name, ready="True"):
+    conditions = [{"type": "MemoryPressure", "status": "False"}, {"type": "Ready", "status": ready}]
+    return {"metadata": {"name": name}, "status": {"conditions": conditions}}
+
+
+def _daemonset(generation=2, seen=2, desired=4, updated=4, ready=4):
+    return {"metadata": {"name": "node-exporter", "generation": generation},
+            "status": {"observedGeneration": seen, "desiredNumberScheduled": desired,
+                       "updatedNumberScheduled": updated, "numberReady": ready}}
+
+
+NODES = [_node("cp1"), _node("cp2"), _node("cp3"), _node("w1")]
+
+
+def test_rollout_done_when_every_pod_is_updated_and_ready():
+    assert rollout(_daemonset(), NODES) == {"done": True, "waiting": "", "skipped": [], "needed": 4}
+
+
+def test_rollout_does_not_wait_for_the_pod_of_a_node_that_is_not_ready():
+    nodes = [_node("cp1", "Unknown"), _node("cp2"), _node("cp3"), _node("w1"), _node("w2")]
+    result = rollout(_daemonset(desired=5, updated=5, ready=4), nodes)
+    assert result == {"done": True, "waiting": "", "skipped": ["cp1"], "needed": 4}
+    # ...but it still waits for every Ready node: the new worker's pod is not ready yet
+    result = rollout(_daemonset(desired=5, updated=5, ready=3), nodes)
+    assert not result["done"] and result["skipped"] == ["cp1"]
+    assert result["waiting"] == "node-exporter: 3 of the 4 pods on Ready nodes are updated and ready (5 updated, 3 ready)"
+
+
+@pytest.mark.parametrize("status, waiting", [
+    ({"seen": 1}, "node-exporter: the DaemonSet controller has not seen generation 2 yet (it saw 1)"),
+    ({"updated": 3}, "node-exporter: 3 of the 4 pods on Ready nodes are updated and ready (3 updated, 4 ready)"),
+    ({"desired": 0, "updated": 0, "ready": 0}, "node-exporter: no pod is scheduled yet"),
+])
+def test_rollout_waits_and_says_for_what(status, waiting):
+    result = rollout(_daemonset(**status), NODES)
+    assert not result["done"] and result["waiting"] == waiting
+
+
+def test_rollout_of_a_daemonset_without_status_yet_waits():
+    result = rollout({"metadata": {"name": "node-exporter", "generation": 1}}, NODES)
+    assert not result["done"] and "not seen generation 1" in result["waiting"]
+
+
+@pytest.mark.parametrize("daemonset, nodes, problem", [
+    (None, NODES, "daemonset must be"),
+    ({"status": {}}, NODES, "daemonset must be"),
+    (_daemonset(), {"items": []}, "nodes must be"),
+    (_daemonset(), ["cp1"], "nodes must be"),
+])
+def test_rollout_rejects_what_is_not_api_objects(daemonset, nodes, problem):
+    with pytest.raises(MonitoringError, match=problem):
+        rollout(daemonset, nodes)
