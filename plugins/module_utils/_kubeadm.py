@@ -306,3 +306,29 @@ def redact(text: str, *, last_lines: int = 30) -> list[str]:
             line = pattern.sub(REDACTED, line)
         out.append(line)
     return out
+
+
+_JOIN_TOKEN = re.compile(r"--token\s+(\S+)")
+_JOIN_HASH = re.compile(r"--discovery-token-ca-cert-hash\s+(\S+)")
+MAX_JOIN_COMMAND = 4096
+
+
+def join_command(text: Any) -> dict[str, Any]:
+    """The token and the CA hashes of ``kubeadm token create --print-join-command``'s output (``kubeadm join
+    ENDPOINT --token T --discovery-token-ca-cert-hash sha256:H [...]``), each checked; the error never shows the
+    token."""
+    if not isinstance(text, str):
+        raise AddressError(f"the join command must be kubeadm's output as a string, got {type(text).__name__}")
+    if len(text) > MAX_JOIN_COMMAND:
+        raise AddressError(f"the join command is {len(text)} characters long; kubeadm prints one line")
+    tokens = _JOIN_TOKEN.findall(text)
+    hashes = _JOIN_HASH.findall(text)
+    if len(tokens) != 1:
+        raise AddressError(f"the join command holds {len(tokens)} --token flags, not one; is it the output of "
+                           "`kubeadm token create --print-join-command`?")
+    token = _checked(tokens[0], _TOKEN, "the join command's --token", "abcdef.0123456789abcdef")
+    if not hashes:
+        raise AddressError("the join command has no --discovery-token-ca-cert-hash: discovery could not pin the CA")
+    for value in hashes:
+        _checked(value, _HASH, "the join command's --discovery-token-ca-cert-hash", "sha256:<64 hex digits>")
+    return {"token": token, "token_id": token.split(".", 1)[0], "ca_cert_hashes": hashes}

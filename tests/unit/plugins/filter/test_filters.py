@@ -25,7 +25,8 @@ from ansible_collections.v6kube.cluster.plugins.module_utils import (
 
 FILTERS = ("subnet_nth", "carve", "ip_endpoint", "host_interface", "network_plan", "cert_sans", "kubeadm_config",
            "kubeadm_redact", "release_arch", "etcd_tools", "service_families", "network_policy_baseline", "k8s_failure",
-           "monitoring_manifests", "kubeadm_cluster", "vrrp_priority", "node_removal", "kubeadm_certs")
+           "monitoring_manifests", "kubeadm_cluster", "vrrp_priority", "node_removal", "kubeadm_certs",
+           "monitoring_rollout", "kubeadm_join_command")
 
 
 def load(name):
@@ -205,6 +206,11 @@ VALID_CALLS = {
                       "health": [{"endpoint": "https://[fd00::1]:2379", "health": True},
                                  {"endpoint": "https://[fd00::2]:2379", "health": True}],
                       "addresses": {"cp3": ["fd00::3"]}}),
+    "kubeadm_join_command": ("the join command", ("kubeadm join [fd00::1]:6443 --token abcdef.0123456789abcdef "
+                                                  "--discovery-token-ca-cert-hash sha256:" + "0" * 64,), {}),
+    "monitoring_rollout": ("daemonset", ({"metadata": {"name": "node-exporter", "generation": 1},
+                                          "status": {"observedGeneration": 1, "desiredNumberScheduled": 1}},
+                                         [{"metadata": {"name": "cp1"}, "status": {"conditions": []}}]), {}),
     "monitoring_manifests": ("options", ({"namespace": "monitoring", "targets": ["kubelet", "node"],
                                           "prometheus_port": 9090, "node_exporter": True, "node_selector": {"a": "b"},
                                           "extra_scrape_configs": [{"job_name": "app"}], "retention": "15d"},),

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 import yaml
 
@@ -185,3 +187,33 @@ def test_rejects_trailing_newlines_and_zones(spec, match):
 def test_rejects_option_types_naming_the_key(changes, match):
     with pytest.raises(AddressError, match=match):
         kubeadm_config({**BASE, **changes})
+
+
+JOIN_COMMAND = ("kubeadm join [fd00:40::150]:6443 --token q1w2e3.r4t5y6u7i8o9p0a1 --discovery-token-ca-cert-hash "
+                "sha256:" + "a" * 64 + " \n")
+
+
+def test_join_command_gives_the_token_its_id_and_the_ca_hashes():
+    from ansible_collections.v6kube.cluster.plugins.module_utils._kubeadm import join_command
+    assert join_command(JOIN_COMMAND) == {"token": "q1w2e3.r4t5y6u7i8o9p0a1", "token_id": "q1w2e3",
+                                          "ca_cert_hashes": ["sha256:" + "a" * 64]}
+    two = JOIN_COMMAND.strip() + " --discovery-token-ca-cert-hash sha256:" + "b" * 64
+    assert join_command(two)["ca_cert_hashes"] == ["sha256:" + "a" * 64, "sha256:" + "b" * 64]
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("", "holds 0 --token flags"),
+    (JOIN_COMMAND + JOIN_COMMAND, "holds 2 --token flags"),
+    (JOIN_COMMAND.replace("q1w2e3.r4t5y6u7i8o9p0a1", "Q1W2E3.R4T5Y6U7I8O9P0A1"), "--token is malformed"),
+    (JOIN_COMMAND.split(" --discovery", maxsplit=1)[0], "has no --discovery-token-ca-cert-hash"),
+    (JOIN_COMMAND.replace("sha256:", "md5:"), "--discovery-token-ca-cert-hash is malformed"),
+    (JOIN_COMMAND.replace("a" * 64, "a" * 63), "--discovery-token-ca-cert-hash is malformed"),
+    (None, "must be kubeadm's output as a string, got NoneType"),
+    ("x" * 5000, "is 5000 characters long"),
+])
+def test_join_command_that_is_not_one_says_why_without_the_token(text, problem):
+    from ansible_collections.v6kube.cluster.plugins.module_utils._ipv6 import AddressError
+    from ansible_collections.v6kube.cluster.plugins.module_utils._kubeadm import join_command
+    with pytest.raises(AddressError, match=re.escape(problem)) as caught:
+        join_command(text)
+    assert "r4t5y6u7" not in str(caught.value).lower() and "R4T5" not in str(caught.value)
