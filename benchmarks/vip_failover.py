@@ -65,6 +65,19 @@ def neighbour(address: str) -> str:
     return " ".join(out[out.index("lladdr") + 1:]) if "lladdr" in out else (" ".join(out[1:]) or "none")
 
 
+def etcd_leader(hosts: dict[str, str]) -> str:
+    """The control plane whose etcd member leads, from each member's metrics (``etcd_server_is_leader``, plain HTTP
+    on port 2381, which the kubeadm role opens beyond loopback for monitoring); "unknown" when none says so."""
+    for name, address in hosts.items():
+        try:
+            with urllib.request.urlopen(f"http://[{address}]:2381/metrics", timeout=2.0) as reply:
+                if any(line.strip() == b"etcd_server_is_leader 1" for line in reply):
+                    return name
+        except Exception:  # noqa: BLE001 - a member that does not answer does not lead
+            continue
+    return "unknown"
+
+
 def podman(*args: str, check: bool = True) -> str:
     return subprocess.run(["podman", *args], check=check, capture_output=True, text=True).stdout
 
@@ -134,10 +147,12 @@ def graceful(hosts: dict[str, str], vip: str) -> float:
         podman("exec", holder, "systemctl", "start", "keepalived")
 
 
-def kill(hosts: dict[str, str], vip: str, after_start: str, settle: float, probe_timeout: float = 1.0) -> dict:
-    """One kill of the holder and its return; the figures of both."""
+def strike(hosts: dict[str, str], vip: str, probe_timeout: float = 1.0) -> dict:
+    """``podman kill`` of the holder; the seconds until the API answers through the VIP again, until another host
+    held the VIP, which member led etcd before, and what was seen on the way."""
     holder = only_holder(hosts, vip)
     wait(lambda: ready(vip), 60, "the API answering through the VIP before the kill")
+    leader = etcd_leader(hosts)
     podman("kill", holder)
     start = time.monotonic()
     seen: dict[str, float] = {}  # each distinct answer through the VIP, first seen (seconds after the kill)
@@ -172,13 +187,21 @@ def kill(hosts: dict[str, str], vip: str, after_start: str, settle: float, probe
         # The API answered through the VIP before the watcher's slow podman exec saw the new holder: the VIP was on
         # another host by then (the killed one answers nothing).
         moved.append(failover)
-    new = holders(hosts, vip)
     macs = {podman("exec", h, "cat", "/sys/class/net/eth0/address", check=False).strip(): h for h in hosts}
     for said in list(seen):
         for mac, name in macs.items():
             if mac and mac in said:
                 seen[said.replace(mac, f"{mac} ({name})")] = seen.pop(said)
     steps = ", ".join(f"{said} at {at:.1f} s" for said, at in sorted(seen.items(), key=lambda kv: kv[1]))
+    return {"killed": holder, "leader": leader, "failover": failover, "moved": moved[0] if moved else None,
+            "new_holder": ",".join(holders(hosts, vip)),
+            "steps": (f"VIP on another host at {moved[0]:.1f} s; " if moved else "") + steps}
+
+
+def kill(hosts: dict[str, str], vip: str, after_start: str, settle: float, probe_timeout: float = 1.0) -> dict:
+    """One kill of the holder and its return; the figures of both."""
+    result = strike(hosts, vip, probe_timeout)
+    holder = result["killed"]
     poller = Poller(vip)
     poller.start()
     try:
@@ -189,11 +212,33 @@ def kill(hosts: dict[str, str], vip: str, after_start: str, settle: float, probe
         time.sleep(settle)  # its health check passes meanwhile: a preempting host would take the VIP now
     finally:
         poller.stop()
-    return {"killed": holder, "failover": failover, "moved": moved[0] if moved else None,
-            "new_holder": ",".join(new), "back": back,
-            "steps": (f"VIP on another host at {moved[0]:.1f} s; " if moved else "") + steps,
-            "holder_after": ",".join(holders(hosts, vip)), "requests": poller.requests, "failed": poller.failed,
-            "in_a_row": poller.longest}
+    return {**result, "back": back, "holder_after": ",".join(holders(hosts, vip)), "requests": poller.requests,
+            "failed": poller.failed, "in_a_row": poller.longest}
+
+
+def describe(i: int, r: dict, baseline: float) -> str:
+    ratio = f" ({r['failover'] / baseline:.1f}x the handover)" if baseline else ""
+    moved = f"VIP moved after {r['moved']:.2f} s, " if r["moved"] is not None else "VIP never seen moving, "
+    line = (f"kill {i}: {r['killed']} killed (etcd leader before: {r['leader']}), {moved}API through the VIP after "
+            f"{r['failover']:.2f} s{ratio} on {r['new_holder']}")
+    if "back" in r:
+        line += (f"; back {r['back']:.0f} s later, VIP then on {r['holder_after']}, {r['failed']} of {r['requests']} "
+                 f"requests failed meanwhile (at most {r['in_a_row']} in a row)")
+    return line
+
+
+def judge(i: int, r: dict, args: argparse.Namespace) -> list[str]:
+    problems = []
+    if r["failover"] > args.max:
+        problems.append(f"kill {i}: failover {r['failover']:.2f} s > {args.max} s")
+    if r["moved"] is None or r["moved"] > args.max_move:
+        problems.append(f"kill {i}: no other control plane held the VIP within {args.max_move} s")
+    if r.get("in_a_row", 0) > 1:
+        problems.append(f"kill {i}: {r['in_a_row']} requests in a row failed while {r['killed']} came back "
+                        "(an outage, not one slow answer)")
+    if r["killed"] in r.get("holder_after", "").split(","):
+        problems.append(f"kill {i}: {r['killed']} took the VIP back")
+    return problems
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -214,9 +259,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--probe-timeout", type=float, default=1.0,
                         help="seconds a request through the VIP may take while a failover is timed")
     parser.add_argument("--after-start", default="", help="a command run after each host is started again")
+    parser.add_argument("--leave-down", action="store_true",
+                        help="one kill, no baseline, the killed host left down (its name on the last line)")
     args = parser.parse_args(argv)
     hosts = dict(item.split("=", 1) for item in args.host)
 
+    if args.leave_down:
+        r = strike(hosts, args.vip, args.probe_timeout)
+        print(describe(1, r, 0.0), flush=True)
+        if r["failover"] > args.show_steps:
+            print(f"  kill 1 step by step: {r['steps']}", flush=True)
+        problems = judge(1, r, args)
+        for problem in problems:
+            print(f"PROBLEM {problem}", file=sys.stderr)
+        print(r["killed"])
+        return 1 if problems else 0
     base = [graceful(hosts, args.vip) for _round in range(args.graceful)]
     baseline = statistics.median(base) if base else 0.0
     for i, seconds in enumerate(base, 1):
@@ -225,22 +282,10 @@ def main(argv: list[str] | None = None) -> int:
     for i in range(1, args.kills + 1):
         r = kill(hosts, args.vip, args.after_start, args.settle, args.probe_timeout)
         times.append(r["failover"])
-        ratio = f" ({r['failover'] / baseline:.1f}x the handover)" if baseline else ""
-        print(f"kill {i}: {r['killed']} killed, API through the VIP after {r['failover']:.2f} s{ratio} on "
-              f"{r['new_holder']}; back {r['back']:.0f} s later, VIP then on {r['holder_after']}, "
-              f"{r['failed']} of {r['requests']} requests failed meanwhile (at most {r['in_a_row']} in a row)",
-              flush=True)
+        print(describe(i, r, baseline), flush=True)
         if r["failover"] > args.show_steps:
             print(f"  kill {i} step by step: {r['steps']}", flush=True)
-        if r["failover"] > args.max:
-            problems.append(f"kill {i}: failover {r['failover']:.2f} s > {args.max} s")
-        if r["moved"] is None or r["moved"] > args.max_move:
-            problems.append(f"kill {i}: no other control plane held the VIP within {args.max_move} s")
-        if r["in_a_row"] > 1:
-            problems.append(f"kill {i}: {r['in_a_row']} requests in a row failed while {r['killed']} came back "
-                            "(an outage, not one slow answer)")
-        if r["killed"] in r["holder_after"].split(","):
-            problems.append(f"kill {i}: {r['killed']} took the VIP back")
+        problems += judge(i, r, args)
     if times:
         versus = (f"median {statistics.median(times) / baseline:.1f}x the graceful handover ({baseline:.2f} s)"
                   if baseline else "no baseline")
