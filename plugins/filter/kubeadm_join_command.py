@@ -32,9 +32,16 @@ _value:
   description: The parts of the join command.
   type: dict
   contains:
-    token: {description: The bootstrap token (a secret)., type: str}
-    token_id: {description: Its public id (the part before the dot)., type: str}
-    ca_cert_hashes: {description: The CA public key hashes (C(sha256:...))., type: list, elements: str}
+    token:
+      description: The bootstrap token (a secret).
+      type: str
+    token_id:
+      description: Its public id (the part before the dot).
+      type: str
+    ca_cert_hashes:
+      description: The hashes of the CA public key, each C(sha256:) and 64 hexadecimal digits.
+      type: list
+      elements: str
 """
 
 from ansible_collections.v6kube.cluster.plugins.module_utils._kubeadm import join_command

@@ -44,10 +44,19 @@ _value:
   description: The judgement.
   type: dict
   contains:
-    done: {description: Whether every Ready node's pod is updated and ready., type: bool}
-    waiting: {description: What is missing (one sentence), empty when done., type: str}
-    skipped: {description: The nodes that are not Ready (not waited for)., type: list, elements: str}
-    needed: {description: How many pods must be updated and ready., type: int}
+    done:
+      description: Whether every Ready node's pod is updated and ready.
+      type: bool
+    waiting:
+      description: What is missing (one sentence); empty when done.
+      type: str
+    skipped:
+      description: The nodes that are not Ready (not waited for).
+      type: list
+      elements: str
+    needed:
+      description: How many pods must be updated and ready.
+      type: int
 """
 
 from ansible_collections.v6kube.cluster.plugins.module_utils._monitoring import rollout
