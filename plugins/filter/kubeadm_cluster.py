@@ -15,6 +15,10 @@ description:
   - A cluster exists as soon as any control plane has C(admin.conf), an etcd or kube-apiserver static pod, or
     etcd member data; then C(kubeadm init) never runs, so a control plane whose C(admin.conf) was removed is not
     initialised (and wiped) again.
+  - A join an earlier run left unfinished (the controller died or the connection dropped, so no rescue ran) is
+    resumed, never skipped or reset - a node with this cluster's C(pki/ca.crt) (the one of RV(_value.bootstrap))
+    and what a join writes, but no C(kubelet.conf), or a control plane whose Node the API does not show marked as
+    a control plane (kubeadm marks it last). RV(_value.resume) gives the kubeadm join phases to skip.
   - Fails when a state is missing or malformed. A cluster that runs while none of its control planes has
     C(admin.conf) (nothing could be joined and nothing may be initialised) is reported in RV(_value.problems),
     for the caller to stop on.
@@ -45,6 +49,14 @@ options:
     elements: str
     default: []
     version_added: 0.3.0
+  nodes:
+    description:
+      - The API's answer for each control plane of RV(_value.unverified) of a first judgement - the registered
+        result of C(kubectl get node NAME -o json) on the bootstrap control plane. Without it, such control planes
+        are RV(_value.unverified); with it, one whose Node is not marked as a control plane (or is missing) is
+        resumed, and an answer that tells nothing (the API not answering) is a problem.
+    type: dict
+    version_added: 0.3.0
 """
 
 EXAMPLES = r"""
@@ -65,16 +77,29 @@ _value:
       type: list
       elements: str
     bootstrap:
-      description: The control plane a run talks to (the first running one with C(admin.conf)), or, when no
+      description: The control plane a run talks to (the first running one with C(admin.conf), preferably one
+        outside O(batch)), or, when no
         cluster exists, the one to initialise (the first of O(control_planes)).
       type: str
     init:
       description: Whether C(kubeadm init) must run on RV(_value.bootstrap) (no control plane shows a cluster).
       type: bool
     pending:
-      description: The hosts of O(batch) that have not joined (no C(kubelet.conf)).
+      description: The hosts of O(batch) that join in this run (no C(kubelet.conf), or a join to resume).
       type: list
       elements: str
+    resume:
+      description: The hosts of RV(_value.pending) whose join an earlier run left unfinished, each with the kubeadm
+        join phases to skip when resuming it (V(preflight), and V(control-plane-prepare) and V(kubelet-start)
+        once C(kubelet.conf) exists). A failed resume is not reset (the node was not bare before the run).
+      type: dict
+      version_added: 0.3.0
+    unverified:
+      description: The control planes of O(batch) whose files look joined; judge again with O(nodes) to know
+        whether kubeadm finished their join.
+      type: list
+      elements: str
+      version_added: 0.3.0
     problems:
       description: Why a run must stop before it changes anything (empty when it may go on).
       type: list
@@ -91,8 +116,8 @@ from ansible_collections.v6kube.cluster.plugins.plugin_utils._filters import fil
 
 
 @filter_errors("kubeadm_cluster", DOCUMENTATION, input_name="states")
-def _kubeadm_cluster(states, control_planes, batch=(), unreachable=()):
-    return settle(states, control_planes, batch, unreachable).as_dict()
+def _kubeadm_cluster(states, control_planes, batch=(), unreachable=(), nodes=None):
+    return settle(states, control_planes, batch, unreachable, nodes).as_dict()
 
 
 class FilterModule:

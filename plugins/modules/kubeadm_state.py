@@ -12,8 +12,9 @@ author: v6kube.cluster maintainers (@v6kube)
 version_added: 0.2.0
 short_description: What kubeadm has left on a node, read in one round trip
 description:
-  - Reports where kubeadm is installed, whether the node has C(admin.conf) and C(kubelet.conf), which control-plane
-    static pods it has and whether it holds etcd member data, with the judgement the
+  - Reports where kubeadm is installed, whether the node has C(admin.conf), C(kubelet.conf) and
+    C(bootstrap-kubelet.conf), which control-plane static pods it has, whether it holds etcd member data and the
+    sha256 of its cluster CA certificate (which cluster its files belong to), with the judgement the
     P(v6kube.cluster.kubeadm#role) role takes from them (O(ignore:state.runs_control_plane), O(ignore:state.phase)).
   - Changes nothing. The P(v6kube.cluster.kubeadm#role) role reads every node once a run with it, and judges the
     whole cluster from the control planes' states with the P(v6kube.cluster.kubeadm_cluster#filter) filter.
@@ -70,22 +71,51 @@ state:
     etcd_member:
       description: Whether the etcd data directory holds member data.
       type: bool
+    bootstrap_conf:
+      description: Whether C(bootstrap-kubelet.conf) exists (a join's C(kubelet-start) phase ran; kubeadm deletes it
+        once the kubelet has bootstrapped, unless it was stopped before).
+      type: bool
+      version_added: 0.3.0
+    ca:
+      description: The sha256 (hex) of C(pki/ca.crt), or null when there is none. A join that an earlier run left
+        unfinished is resumed only when it is the bootstrap control plane's.
+      type: str
+      version_added: 0.3.0
     runs_control_plane:
       description: Any trace of a control plane (C(admin.conf), an etcd or kube-apiserver static pod, etcd member
         data); such a node is never initialised again.
       type: bool
     phase:
       description: V(bare), V(worker), V(control_plane) (everything kubeadm writes on a control plane) or
-        V(partial) (something kubeadm left unfinished, or removed by hand).
+        V(partial) (something kubeadm left unfinished, or removed by hand; the judgement decides whether it is a
+        join to resume).
       type: str
       sample: control_plane
 """
 
+import hashlib
 import os
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.v6kube.cluster.plugins.module_utils._kubeadm_state import observe
+
+
+MAX_CA = 1 << 20
+
+
+def _digest(module, path):
+    """sha256 of a file (a CA certificate), None when it does not exist."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_CA + 1)
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        module.fail_json(msg=f"kubeadm_state: cannot read {path}: {err.strerror}")
+    if len(data) > MAX_CA:
+        module.fail_json(msg=f"kubeadm_state: {path} is larger than {MAX_CA} bytes, not a CA certificate")
+    return hashlib.sha256(data).hexdigest()
 
 
 def main():
@@ -104,6 +134,7 @@ def main():
         which=lambda name: module.get_bin_path(name, opt_dirs=["/usr/local/bin", "/usr/bin"]),
         kubernetes_dir=module.params["kubernetes_dir"],
         etcd_data_dir=module.params["etcd_data_dir"],
+        digest=lambda path: _digest(module, path),
     )
     module.exit_json(changed=False, state=state.as_dict())
 

@@ -190,7 +190,8 @@ VALID_CALLS = {
     "k8s_failure": ("the result", ({"failed": True, "msg": "(403) Forbidden"}, "/nonexistent/kubeconfig"),
                     {"doing": "list Services", "context": ""}),
     "kubeadm_cluster": ("states", ({"cp1": {"kubeadm": "/usr/local/bin/kubeadm", "admin_conf": True,
-                                            "kubelet_conf": True, "manifests": ["etcd"], "etcd_member": True}},),
+                                            "kubelet_conf": True, "manifests": ["etcd"], "etcd_member": True,
+                                            "bootstrap_conf": False, "ca": None}},),
                         {"control_planes": ["cp1"], "batch": ["cp1"]}),
     "kubeadm_certs": ("reports", ({"cp1": {
         "kind": "CertificateExpirationInfo", "certificateAuthorities": [], "certificates": [
