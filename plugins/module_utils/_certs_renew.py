@@ -149,10 +149,7 @@ def renew(cfg: Mapping[str, Any], renew_mode: str | None = None, unattended: boo
     reported = False
     try:
         if cfg["vip"]:
-            if not os.path.exists(cfg["maintenance_file"]):
-                with open(cfg["maintenance_file"], "w", encoding="utf-8") as handle:
-                    handle.write(cfg["maintenance_reason"] + "\n")
-                reported = True
+            reported = _report(cfg["maintenance_file"], cfg["maintenance_reason"])
             result["vip_left_after"] = wait(lambda: not holds(cfg["vip"]), cfg["wait_seconds"],
                                             f"the VIP {cfg['vip']} leaving this node")
             result["vip_answered_after"] = wait(lambda: ready(cfg["vip_url"]), cfg["wait_seconds"],
@@ -172,3 +169,16 @@ def renew(cfg: Mapping[str, Any], renew_mode: str | None = None, unattended: boo
             os.unlink(cfg["maintenance_file"])
     result["renewed"] = True
     return result
+
+
+def _report(path: str, reason: str) -> bool:
+    """Report a maintenance to the VIP's health check (the file's existence is the signal): True when this call
+    made the file, False when one was there already (an operator's, or another run's: left to its owner). The file
+    is created exclusively, so a marker made at the same moment by someone else is never taken over."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(reason + "\n")
+    return True

@@ -81,3 +81,14 @@ def test_the_program_as_installed_says_why_in_one_line_and_exits_1(tmp_path):
     missing = subprocess.run([sys.executable, "-I", str(program), "--config", str(tmp_path / "none.json")],
                              capture_output=True, text=True, check=False)
     assert missing.returncode == 1 and "No such file" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_a_maintenance_is_reported_only_where_none_was(tmp_path):
+    from ansible_collections.v6kube.cluster.plugins.module_utils._certs_renew import _report
+
+    marker = tmp_path / "maintenance"
+    assert _report(str(marker), "certificate renewal") is True
+    assert marker.read_text() == "certificate renewal\n"
+    marker.write_text("operator: disk swap\n")
+    assert _report(str(marker), "certificate renewal") is False
+    assert marker.read_text() == "operator: disk swap\n"
