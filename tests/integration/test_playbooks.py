@@ -487,3 +487,20 @@ def test_a_silent_control_plane_is_judged_unknown_not_bare(tmp_path):
     assert ("control planes 'cp2', 'cp3' did not answer and no control plane that answered runs a cluster, so "
             "whether one exists cannot be told and this run initialises nothing") in out, out
     assert "Stop before anything changes if the cluster cannot be judged safely" in out, out
+
+
+@pytest.mark.parametrize("port, refused", [("8443", True), ("6443", False)])
+def test_keepalived_mode_refuses_an_endpoint_port_no_api_server_listens_on(tmp_path, port, refused):
+    play = tmp_path / "vip.yml"
+    play.write_text(yaml.safe_dump([{
+        "hosts": "localhost", "gather_facts": False,
+        "vars": {"api_vip_mode": "keepalived", "api_vip_address": "fd00:40::150", "api_vip_port": port,
+                 "api_vip_group": "all"},
+        "tasks": [{"name": "Check the inputs",
+                   "ansible.builtin.include_role": {"name": "v6kube.cluster.api_vip", "tasks_from": "preflight"}}]}]))
+    result = playbook("-i", "localhost,", "-c", "local", "-e", f"ansible_python_interpreter={sys.executable}",
+                      str(play))
+    out = " ".join((result.stdout + result.stderr).split())
+    assert (result.returncode != 0) is refused, out
+    assert ("in keepalived mode the control-plane endpoint's port must be 6443, the port kubeadm's API servers "
+            f"listen on (the VIP is an address of theirs, nothing forwards another port); got {port}" in out) is refused, out
