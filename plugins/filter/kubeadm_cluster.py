@@ -90,8 +90,8 @@ _value:
       elements: str
     resume:
       description: The hosts of RV(_value.pending) whose join an earlier run left unfinished, each with the kubeadm
-        join phases to skip when resuming it (V(preflight), and V(control-plane-prepare) and V(kubelet-start)
-        once C(kubelet.conf) exists). A failed resume is not reset (the node was not bare before the run).
+        join phases to skip when resuming it (V(preflight), and V(kubelet-start) once C(kubelet.conf)
+        exists). A failed resume is not reset (the node was not bare before the run).
       type: dict
       version_added: 0.3.0
     unverified:

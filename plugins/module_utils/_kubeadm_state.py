@@ -30,8 +30,6 @@ from ansible_collections.v6kube.cluster.plugins.module_utils._problems import Pr
 
 #: The static pods kubeadm writes on a control plane.
 CONTROL_PLANE_PODS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler")
-#: The static pods of a control-plane join's ``control-plane-prepare`` phase (etcd's comes with ``etcd-join``).
-PREPARED_PODS = ("kube-apiserver", "kube-controller-manager", "kube-scheduler")
 #: The label kubeadm's ``mark-control-plane`` phase puts on a control plane's Node: the last step of its join.
 CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane"
 _FIELDS = ("kubeadm", "admin_conf", "kubelet_conf", "manifests", "etcd_member", "bootstrap_conf", "ca")
@@ -136,10 +134,11 @@ def _names(hosts: Sequence[str], most: int = 10) -> str:
 
 
 #: What a resumed join skips: preflight always (it fails on the join's own files); with kubelet.conf written
-#: (the kubelet bootstrapped), also what ran before it: control-plane-prepare and kubelet-start (which refuses a
-#: Node of the same name that is Ready).
+#: (the kubelet bootstrapped), also kubelet-start, which refuses a Node of the same name that is Ready. The other
+#: phases run again and pick up what is there (control-plane-prepare writes the same certificates, kubeconfigs and
+#: static pods again, and what was missing).
 RESUME_SKIP = ("preflight",)
-RESUME_SKIP_BOOTSTRAPPED = ("preflight", "control-plane-prepare", "kubelet-start")
+RESUME_SKIP_BOOTSTRAPPED = ("preflight", "kubelet-start")
 
 
 @dataclass(frozen=True)
@@ -258,17 +257,12 @@ def settle(states: Mapping[str, Any], control_planes: Sequence[str] | str,
     if joinable:
         for host in batch_cps:
             node = nodes_of[host]
+            # (whatever its files: admin.conf or a static pod removed by hand is no sign of an unfinished join)
             if not node.kubelet_conf or host == bootstrap:
                 continue
-            if not (node.admin_conf and set(PREPARED_PODS) <= set(node.manifests)):
-                problems.append(
-                    f"{host} has kubelet.conf but not what a control-plane join writes before it (admin.conf, "
-                    f"static pods {', '.join(PREPARED_PODS)}; it holds {', '.join(node.traces())}): removed by hand? "
-                    "This run neither resumes nor resets it: look at it, and if the control plane is gone, remove "
-                    "it with playbooks/remove_node.yml, then run again")
-            elif nodes is None and "etcd" in node.manifests:
+            if nodes is None:
                 unverified.append(host)
-            elif "etcd" not in node.manifests or _unfinished(host, nodes, problems):
+            elif _unfinished(host, nodes, problems):
                 resume[host] = RESUME_SKIP_BOOTSTRAPPED
     pending_new = [host for host in dict.fromkeys(batch) if not nodes_of[host].kubelet_conf]
     unfinished = []
