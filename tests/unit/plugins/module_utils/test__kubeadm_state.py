@@ -186,7 +186,8 @@ def test_bad_unreachable_lists_are_named(nodes, batch, unreachable, match):
 # kubeconfig, the learner's data, no kubelet.conf.
 KILLED_AT_ETCD = NodeState(kubeadm="/usr/local/bin/kubeadm", admin_conf=True, manifests=CONTROL_PLANE_PODS,
                            etcd_member=True, bootstrap_conf=True, ca=CA)
-# ... and the same once the kubelet finished its own bootstrap (kubelet.conf written), kubeadm still dead
+# ... and the same once the kubelet finished its own bootstrap (kubelet.conf written), kubeadm still dead: the
+# state the cluster story's kill left every time (the resume then goes by the API's view of the Node)
 BOOTSTRAPPED = NodeState(kubeadm="/usr/local/bin/kubeadm", admin_conf=True, kubelet_conf=True,
                          manifests=CONTROL_PLANE_PODS, etcd_member=True, bootstrap_conf=True, ca=CA)
 
