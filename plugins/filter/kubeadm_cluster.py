@@ -100,6 +100,13 @@ _value:
       type: list
       elements: str
       version_added: 0.3.0
+    fresh:
+      description: The hosts this run initialises or joins from a bare state (RV(_value.bootstrap) when
+        RV(_value.init), and the hosts of RV(_value.pending) that are not resumed) - the only ones a failed
+        C(kubeadm init) or C(join) may be undone on with C(kubeadm reset).
+      type: list
+      elements: str
+      version_added: 0.3.0
     problems:
       description: Why a run must stop before it changes anything (empty when it may go on).
       type: list

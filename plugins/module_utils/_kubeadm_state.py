@@ -154,13 +154,16 @@ class ClusterState:
     # control planes of the batch whose files look joined: whether kubeadm finished (marked the Node) is for the
     # API to say; judge again with ``nodes`` (kubectl's answers for them)
     unverified: tuple[str, ...] = ()
+    # the hosts this run initialises or joins from a bare state: the only ones whose failure its rescue may undo
+    # with `kubeadm reset` (everything on them is this run's)
+    fresh: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {"running": list(self.running), "bootstrap": self.bootstrap, "init": self.init,
                 "pending": list(self.pending), "problems": list(self.problems),
                 "unreachable": list(self.unreachable),
                 "resume": {host: list(skip) for host, skip in self.resume.items()},
-                "unverified": list(self.unverified)}
+                "unverified": list(self.unverified), "fresh": list(self.fresh)}
 
 
 def marked(answer: Any) -> bool | None:
@@ -275,6 +278,8 @@ def settle(states: Mapping[str, Any], control_planes: Sequence[str] | str,
         else:
             unfinished.append(host)
     pending = tuple(host for host in dict.fromkeys(batch) if host in pending_new or host in resume)
+    initialised = (bootstrap,) if not running and not silent else ()
+    fresh = tuple(host for host in dict.fromkeys(initialised + pending) if nodes_of[host].phase == "bare")
     if silent and running and set(pending).intersection(control_planes):
         problems.append(
             f"control planes {_names([h for h in pending if h in control_planes])} would join while "
@@ -294,12 +299,13 @@ def settle(states: Mapping[str, Any], control_planes: Sequence[str] | str,
     return ClusterState(
         running=running,
         bootstrap=bootstrap,
-        init=not running and not silent,
+        init=bool(initialised),
         pending=pending,
         problems=tuple(problems),
         unreachable=tuple(host for host in control_planes if host in silent),
         resume={host: resume[host] for host in pending if host in resume},
         unverified=tuple(unverified),
+        fresh=fresh,
     )
 
 

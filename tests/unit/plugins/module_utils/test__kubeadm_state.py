@@ -61,7 +61,7 @@ def test_a_new_cluster_initialises_on_the_first_control_plane():
     cluster = settle(states(cp1=BARE, cp2=BARE, cp3=BARE), ["cp1", "cp2", "cp3"], ["cp1", "cp2", "cp3"])
     assert cluster.as_dict() == {"running": [], "bootstrap": "cp1", "init": True,
                                  "pending": ["cp1", "cp2", "cp3"], "problems": [], "unreachable": [],
-                                 "resume": {}, "unverified": []}
+                                 "resume": {}, "unverified": [], "fresh": ["cp1", "cp2", "cp3"]}
 
 
 def test_a_running_cluster_is_never_initialised_and_talks_to_a_control_plane_with_admin_conf():
@@ -143,7 +143,8 @@ def test_workers_join_through_a_control_plane_that_answers_while_another_is_sile
     cluster = settle(states(cp2=CONTROL_PLANE, cp3=CONTROL_PLANE, w1=BARE, w2=WORKER),
                      ["cp1", "cp2", "cp3"], ["w1", "w2"], unreachable=["cp1"])
     assert cluster.as_dict() == {"running": ["cp2", "cp3"], "bootstrap": "cp2", "init": False, "pending": ["w1"],
-                                 "problems": [], "unreachable": ["cp1"], "resume": {}, "unverified": []}
+                                 "problems": [], "unreachable": ["cp1"], "resume": {}, "unverified": [],
+                                 "fresh": ["w1"]}
 
 
 def test_nothing_is_initialised_while_a_control_plane_is_silent():
@@ -205,6 +206,7 @@ def test_a_control_plane_join_killed_after_the_etcd_member_was_announced_is_resu
     cluster = settle(states(cp1=CONTROL_PLANE, cp2=CONTROL_PLANE, cp3=KILLED_AT_ETCD), ["cp1", "cp2", "cp3"],
                      ["cp3"])
     assert cluster.problems == () and cluster.pending == ("cp3",) and cluster.resume == {"cp3": ("preflight",)}
+    assert cluster.fresh == ()  # a failed resume is never reset: what cp3 holds was there before the run
     assert cluster.running == ("cp1", "cp2", "cp3") and cluster.bootstrap == "cp1" and not cluster.init
 
 
@@ -233,6 +235,7 @@ def test_a_worker_killed_after_kubelet_start_is_resumed_one_with_control_plane_f
     cluster = settle(states(cp1=CONTROL_PLANE, w1=NodeState(bootstrap_conf=True, ca=CA),
                             w2=NodeState(bootstrap_conf=True, admin_conf=True, ca=CA)), ["cp1"], ["w1", "w2"])
     assert cluster.resume == {"w1": ("preflight",)} and cluster.pending == ("w1", "w2")
+    assert cluster.fresh == ()
     assert cluster.problems[0].startswith("w2 has not joined but holds admin.conf, bootstrap-kubelet.conf")
 
 
@@ -245,7 +248,7 @@ def test_a_control_plane_with_kubelet_conf_is_verified_through_the_api():
     for answer in (UNMARKED, NOT_FOUND):
         again = settle(sts, ["cp1", "cp2", "cp3"], ["cp3"], nodes={"cp3": answer})
         assert again.pending == ("cp3",) and again.unverified == () and again.problems == ()
-        assert again.resume == {"cp3": ("preflight", "kubelet-start")}
+        assert again.resume == {"cp3": ("preflight", "kubelet-start")} and again.fresh == ()
 
 
 def test_the_bootstrap_control_plane_is_one_the_batch_does_not_work_on():
@@ -293,3 +296,14 @@ def test_answers_must_cover_the_unverified_control_planes():
     with pytest.raises(KubeadmStateError, match="nodes must be a mapping"):
         settle(states(cp1=CONTROL_PLANE), ["cp1"], [], nodes=[])
     assert marked(node_answer("null")) is False and marked(NOT_FOUND) is None and marked(MARKED) is True
+
+
+def test_only_what_the_run_starts_from_bare_may_be_reset_by_its_rescue():
+    cluster = settle(states(cp1=CONTROL_PLANE, cp2=KILLED_AT_ETCD, w1=BARE, w2=WORKER), ["cp1", "cp2"],
+                     ["cp2", "w1", "w2"])
+    assert cluster.pending == ("cp2", "w1") and cluster.fresh == ("w1",)
+    # the first control plane of a new cluster is initialised from bare: its failed init may be undone
+    assert settle(states(cp1=BARE, cp2=BARE), ["cp1", "cp2"], ["cp1"]).fresh == ("cp1",)
+    # a leftover on it is not (the run stops, and nothing is fresh there)
+    left = settle(states(cp1=NodeState(etcd_member=True), cp2=BARE), ["cp1", "cp2"], ["cp2"])
+    assert left.problems and "cp1" not in left.fresh
