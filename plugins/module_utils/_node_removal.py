@@ -84,7 +84,8 @@ def _url_host(url: str) -> str:
         return ""
 
 
-def _names(value: Any, where: str, problems: list[str]) -> list[str]:
+def names_of(value: Any, where: str, problems: list[str]) -> list[str]:
+    """Node names as an operator gives them (a list, or one comma-separated string); problems appended."""
     if isinstance(value, str):
         value = [part for part in (p.strip() for p in value.split(",")) if part]
     if not isinstance(value, (list, tuple)):
@@ -106,17 +107,17 @@ def _names(value: Any, where: str, problems: list[str]) -> list[str]:
 def request(nodes: Any, confirm: Any, hosts: Sequence[str], control_planes: Sequence[str]) -> Request:
     """The request checked against the inventory: ``hosts`` the cluster's hosts, ``control_planes`` the group's."""
     problems: list[str] = []
-    names = _names(nodes, "v6kube_remove_nodes", problems)
+    names = names_of(nodes, "v6kube_remove_nodes", problems)
     if not names and not problems:
         problems.append("v6kube_remove_nodes names no node: give the nodes to remove, e.g. -e v6kube_remove_nodes=worker3")
-    hosts = _names(hosts, "hosts (the cluster's inventory hosts)", problems)
-    control_planes = _names(control_planes, "control_planes (the control-plane group's hosts)", problems)
+    hosts = names_of(hosts, "hosts (the cluster's inventory hosts)", problems)
+    control_planes = names_of(control_planes, "control_planes (the control-plane group's hosts)", problems)
     unknown = [n for n in names if n not in hosts]
     if unknown and hosts:
         problems.append(f"v6kube_remove_nodes: {', '.join(unknown)} not among the cluster's inventory hosts "
                         f"({', '.join(hosts[:10])}{', ...' if len(hosts) > 10 else ''}); the playbook resets what "
                         "it removes and needs every node in the inventory")
-    confirmed = _names(confirm if confirm is not None else "", "v6kube_remove_confirm", problems)
+    confirmed = names_of(confirm if confirm is not None else "", "v6kube_remove_confirm", problems)
     if names and sorted(confirmed) != sorted(names):
         problems.append(f"v6kube_remove_confirm must repeat the nodes to remove: -e "
                         f"v6kube_remove_confirm={','.join(names)} (it is {show(confirm) if confirm else 'not set'})")
@@ -133,12 +134,13 @@ def request(nodes: Any, confirm: Any, hosts: Sequence[str], control_planes: Sequ
                    remaining=tuple(h for h in hosts if h not in names))
 
 
-def _members(member_list: Any, health: Any) -> list[Member]:
-    """etcd's ``member list -w json`` and ``endpoint health --cluster -w json`` read together."""
+def members_of(member_list: Any, health: Any, error: type[ProblemsError] = RemovalError) -> list[Member]:
+    """etcd's ``member list -w json`` and ``endpoint health --cluster -w json`` read together; ``error`` is raised
+    (with the option's name) when they are not what etcdctl prints."""
     if not isinstance(member_list, Mapping) or not isinstance(member_list.get("members"), list):
-        raise RemovalError(["members must be etcdctl's `member list -w json` output (a mapping with members)"])
+        raise error(["members must be etcdctl's `member list -w json` output (a mapping with members)"])
     if health is not None and (not isinstance(health, list) or not all(isinstance(e, Mapping) for e in health)):
-        raise RemovalError(["health must be etcdctl's `endpoint health --cluster -w json` output (a list of mappings)"])
+        raise error(["health must be etcdctl's `endpoint health --cluster -w json` output (a list of mappings)"])
     healthy_urls = set()
     for entry in health or []:
         if isinstance(entry, Mapping) and entry.get("health") is True and isinstance(entry.get("endpoint"), str):
@@ -146,12 +148,28 @@ def _members(member_list: Any, health: Any) -> list[Member]:
     members = []
     for i, item in enumerate(member_list["members"]):
         if not isinstance(item, Mapping) or not isinstance(item.get("ID"), int) or isinstance(item.get("ID"), bool):
-            raise RemovalError([f"members[{i}] has no numeric ID"])
+            raise error([f"members[{i}] has no numeric ID"])
         urls = tuple(u.rstrip("/") for u in item.get("clientURLs") or [] if isinstance(u, str))
         peers = tuple(_url_host(u) for u in item.get("peerURLs") or [] if isinstance(u, str))
         members.append(Member(id=item["ID"], name=str(item.get("name") or ""), client_urls=urls, peer_hosts=peers,
                               healthy=any(u in healthy_urls for u in urls)))
     return members
+
+
+def owners(members: Sequence[Member], nodes: Sequence[str], addresses: Any,
+           error: type[ProblemsError] = RemovalError) -> dict[int, str]:
+    """Which of ``nodes`` owns each member (member ID to node), ``addresses`` mapping nodes to their addresses."""
+    if addresses is not None and not isinstance(addresses, Mapping):
+        raise error(["addresses must map each node to its addresses"])
+    addresses = addresses or {}
+    owner = {}
+    for member in members:
+        for node in nodes:
+            found = addresses.get(node)
+            if member.of(node, [a for a in found if isinstance(a, str)] if isinstance(found, (list, tuple)) else []):
+                owner[member.id] = node
+                break
+    return owner
 
 
 def plan(req: Request, nodes: Any, member_list: Any = None, health: Any = None,
@@ -178,17 +196,8 @@ def plan(req: Request, nodes: Any, member_list: Any = None, health: Any = None,
             result.cordoned.append(name)
     if not req.control_planes:
         return result
-    members = _members(member_list, health)
-    if addresses is not None and not isinstance(addresses, Mapping):
-        raise RemovalError(["addresses must map each node to its addresses"])
-    addresses = addresses or {}
-    owner = {}
-    for member in members:
-        for node in req.control_planes:
-            found = addresses.get(node)
-            if member.of(node, [a for a in found if isinstance(a, str)] if isinstance(found, (list, tuple)) else []):
-                owner[member.id] = node
-                break
+    members = members_of(member_list, health)
+    owner = owners(members, req.control_planes, addresses)
     leaving = [m for m in members if m.id in owner]
     # Unhealthy first: removing a dead member shrinks the quorum without losing a vote.
     leaving.sort(key=lambda m: (m.healthy, req.control_planes.index(owner[m.id])))

@@ -26,7 +26,7 @@ from ansible_collections.v6kube.cluster.plugins.module_utils import (
 FILTERS = ("subnet_nth", "carve", "ip_endpoint", "host_interface", "network_plan", "cert_sans", "kubeadm_config",
            "kubeadm_redact", "release_arch", "etcd_tools", "service_families", "network_policy_baseline", "k8s_failure",
            "monitoring_manifests", "kubeadm_cluster", "vrrp_priority", "node_removal", "kubeadm_certs",
-           "monitoring_rollout", "kubeadm_join_command")
+           "monitoring_rollout", "kubeadm_join_command", "node_reboot", "nodes_ready")
 
 
 def load(name):
@@ -152,6 +152,11 @@ KUBEADM = {
     "etcd_data_dir": "/var/lib/etcd", "etcd_extra_args": {"heartbeat-interval": 250}, "cluster_name": "kubernetes",
     "certificates_dir": "/etc/kubernetes/pki",
 }
+# etcd's members (cp3's unhealthy) and the control planes' addresses, as node_removal and node_reboot take them
+ETCD_OPTIONS = {"members": {"members": [{"ID": i, "name": f"cp{i}", "clientURLs": [f"https://[fd00::{i}]:2379"]}
+                                        for i in (1, 2, 3)]},
+                "health": [{"endpoint": f"https://[fd00::{i}]:2379", "health": True} for i in (1, 2)],
+                "addresses": {"cp3": ["fd00::3"]}}
 VALID_CALLS = {
     "subnet_nth": ("prefix", ("2001:db8::/32", 64, 1), {}),
     "carve": ("prefix", ("2001:db8::/48", [{"name": "pods", "prefix": 56}]), {"exclude": ["2001:db8::/64"]}),
@@ -200,13 +205,14 @@ VALID_CALLS = {
         {"threshold_days": 30, "renew": "auto"}),
     "vrrp_priority": ("group", (["cp1", "cp2", "cp3"], "cp2"), {"override": 0}),
     "node_removal": ("nodes", (["cp3"], "cp3", ["cp1", "cp2", "cp3"], ["cp1", "cp2", "cp3"]),
-                     {"api_nodes": [{"metadata": {"name": "cp3"}}],
-                      "members": {"members": [{"ID": 1, "name": "cp1", "clientURLs": ["https://[fd00::1]:2379"]},
-                                              {"ID": 2, "name": "cp2", "clientURLs": ["https://[fd00::2]:2379"]},
-                                              {"ID": 3, "name": "cp3", "clientURLs": ["https://[fd00::3]:2379"]}]},
-                      "health": [{"endpoint": "https://[fd00::1]:2379", "health": True},
-                                 {"endpoint": "https://[fd00::2]:2379", "health": True}],
-                      "addresses": {"cp3": ["fd00::3"]}}),
+                     {"api_nodes": [{"metadata": {"name": "cp3"}}], **ETCD_OPTIONS}),
+    "node_reboot": ("nodes", ("cp3", ["cp1", "cp2", "cp3"], ["cp1", "cp2", "cp3"]),
+                    {"api_nodes": [{"metadata": {"name": n}, "status": {"conditions": [{"type": "Ready",
+                                                                                        "status": "True"}]}}
+                                   for n in ("cp1", "cp2", "cp3")], **ETCD_OPTIONS}),
+    "nodes_ready": ("nodes", ([{"metadata": {"name": "cp1"}, "status": {"conditions": [
+        {"type": "Ready", "status": "True", "lastHeartbeatTime": "2026-12-07T10:00:00Z"}]}}],),
+        {"names": ["cp1"], "since": 1796637600}),
     "kubeadm_join_command": ("the join command", ("kubeadm join [fd00::1]:6443 --token abcdef.0123456789abcdef "
                                                   "--discovery-token-ca-cert-hash sha256:" + "0" * 64,), {}),
     "monitoring_rollout": ("daemonset", ({"metadata": {"name": "node-exporter", "generation": 1},
@@ -522,3 +528,13 @@ def test_network_plan_filter_checks_host_subnet_entries_against_its_documentatio
     with pytest.raises(AnsibleFilterError, match=rf"^v6kube\.cluster\.network_plan: {match}"):
         load("network_plan")({"pod_subnets": ["2001:db8:42::/56"], "service_subnets": ["2001:db8:43::/112"],
                               "host_subnets": host_subnets})
+
+
+def test_node_reboot_and_nodes_ready_filters():
+    plan = load("node_reboot")("cp3", *VALID_CALLS["node_reboot"][1][1:], **VALID_CALLS["node_reboot"][2])
+    assert plan["via"] == {"cp3": "cp1"} and plan["nodes"] == ["cp3"]
+    # a node's `date +%s` as text is the number it says
+    assert load("nodes_ready")(*VALID_CALLS["nodes_ready"][1], since="1796637600") == ["cp1"]
+    assert load("nodes_ready")(*VALID_CALLS["nodes_ready"][1], since="1796637601") == []
+    with pytest.raises(AnsibleFilterError, match="v6kube.cluster.nodes_ready: .*since"):
+        load("nodes_ready")(*VALID_CALLS["nodes_ready"][1], since="yesterday")
