@@ -440,6 +440,31 @@ def test_remove_node_goes_past_the_check_with_the_names_repeated():
     assert "UNREACHABLE" in result.stdout and "Read the nodes" in result.stdout, result.stdout
 
 
+@pytest.mark.parametrize("options, message", [
+    ([], "v6kube_reboot_nodes names no node: give the nodes to reboot"),
+    (["-e", "v6kube_reboot_nodes=worker9,cp1"], "worker9 not among the cluster's inventory hosts"),
+    (["-e", "v6kube_reboot_nodes=all", "-e", "v6kube_reboot_serial=0"],
+     "v6kube_reboot_serial must be a number of workers per batch, at least 1 (got 0)"),
+    (["-e", "v6kube_reboot_nodes=all", "-e", "v6kube_reboot_timeout=soon"],
+     "v6kube_reboot_timeout at least 30 seconds (got soon)"),
+])
+def test_reboot_is_refused_before_any_host_is_contacted(options, message):
+    result = playbook("-i", "inventories/example", "playbooks/reboot.yml", *options)
+    out = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0 and "UNREACHABLE" not in out, out
+    assert message in out, out
+
+
+def test_reboot_in_check_mode_goes_past_the_check_to_read_the_cluster():
+    # control planes first: cp2 is grouped ahead of worker1 although named after it
+    result = playbook("-i", "inventories/example", "playbooks/reboot.yml", "--check",
+                      "-e", "v6kube_reboot_nodes=worker1,cp2", "-e", "ansible_ssh_common_args='-o ConnectTimeout=1'")
+    out = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0
+    assert "UNREACHABLE" in out and "Read the nodes" in out, out
+    assert out.index("cp2: v6kube_reboot_control_plane") < out.index("worker1: v6kube_reboot_worker"), out
+
+
 @pytest.mark.parametrize("options", [["-e", "v6kube_certs_renew=yes"], ["-e", "v6kube_certs_renew_days=0"],
                                      ["-e", "v6kube_certs_renew_days=soon"]])
 def test_certificates_options_are_checked_before_any_host_is_contacted(options):
