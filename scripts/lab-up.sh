@@ -27,8 +27,9 @@ for entry in "${hosts[@]}"; do
   # Running means it answers an exec: after a crash or a restart podman's state can still say running.
   if ! podman exec "$container" true >/dev/null 2>&1; then
     podman rm -f "$container" >/dev/null 2>&1 || true
-    # A private cgroup namespace: runc inside the host then sees cgroup paths consistent with its mounts.
-    podman create --name "$container" --hostname "$name" --privileged --cgroupns=private \
+    # A private cgroup namespace: runc inside the host then sees cgroup paths consistent with its mounts. A reboot
+    # inside restarts the host (on-failure: podman kill leaves it down).
+    podman create --name "$container" --hostname "$name" --privileged --cgroupns=private --restart=on-failure \
       --network "$network" --ip6 "$address" "$image" >/dev/null
     # A machine-id of its own, as every Kubernetes node needs (privileged containers would share the VM's).
     machine_id=$(mktemp)
