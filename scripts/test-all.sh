@@ -5,7 +5,9 @@
 #
 # The toolchain build (CPU-bound Go compiles, minutes on a new machine, a no-op once cached) starts right after
 # the venv, in the background, while the network- and disk-bound set-up (collections, the lab images made with
-# debootstrap) and the static checks run; the stages that need the tools wait for it.
+# debootstrap) and the static checks run; the stages that need the tools wait for it. Sanity and ansible-lint run
+# beside yamllint, the changelog lint and the unit tests, and the execution environment beside the build: each is
+# one Python process, and the machine has two cores.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$V6K_ROOT" || exit 1
@@ -33,6 +35,29 @@ stage() {
   else record "$name" $(( $(date +%s) - start )) FAILED; fi
 }
 
+# Independent stages side by side (single-threaded Python each, and two cores): a stage started with bg_stage
+# keeps its output until join_stages shows it and records its time, in the order given there.
+declare -A bg_pids=()
+bg_stage() {
+  local name=$1; shift
+  (
+    start=$(date +%s)
+    if "$@" > "$times/$name.log" 2>&1; then status=passed; else status=FAILED; fi
+    echo "$(( $(date +%s) - start )) $status" > "$times/$name.bg"
+  ) &
+  bg_pids[$name]=$!
+}
+join_stages() {
+  local name secs status
+  for name in "$@"; do
+    wait "${bg_pids[$name]}"
+    log "=== $name (ran alongside the stages before this line)"
+    cat "$times/$name.log" >&2
+    read -r secs status < "$times/$name.bg" || { secs=0 status=FAILED; }
+    record "$name" "$secs" "$status"
+  done
+}
+
 scenarios() { for f in molecule/*/molecule.yml; do basename "$(dirname "$f")"; done; }
 
 stage venv scripts/venv.sh
@@ -56,20 +81,22 @@ if [ ${#failed[@]} -gt 0 ]; then
   echo "test: 0 passed, ${#failed[@]} failed"
   exit 1
 fi
+bg_stage sanity scripts/sanity.sh
+bg_stage ansible-lint ansible-lint --offline --profile production
 stage yamllint yamllint --strict .
-stage ansible-lint ansible-lint --offline --profile production
 stage changelog antsibull-changelog lint
-stage sanity scripts/sanity.sh
 stage unit python -m pytest tests/unit
+join_stages ansible-lint sanity
 stage toolchain wait_toolchain
 stage mirror scripts/lab-mirror.sh build
 export V6KUBE_REQUIRE_TOOLCHAIN=1
 # Two processes, a test file each at a time (their servers are per process): most of the time is spent in
 # ansible-playbook subprocesses, which one process leaves a core idle for.
 stage integration python -m pytest -p no:cacheprovider -q -n 2 --dist loadfile --durations=12 tests/integration
-stage build scripts/build-check.sh
 # The execution environment built from ee/ (a debootstrap base, then ansible-builder) runs plan.yml as the venv does.
-stage ee scripts/ee.sh check
+bg_stage ee scripts/ee.sh check
+stage build scripts/build-check.sh
+join_stages ee
 export V6KUBE_TIMES=$times
 # shellcheck disable=SC2046
 stage molecule scripts/molecule-all.sh $(scenarios)
