@@ -103,6 +103,13 @@ options:
             arguments or a C(listen-metrics-urls) in O(_input.etcd_extra_args) wins.
         type: bool
         default: false
+      apiserver:
+        description:
+          - The API server's hardening (init) - Secrets encrypted at rest, the audit log, Pod Security admission - as
+            the P(v6kube.cluster.apiserver_files#module) module's O(v6kube.cluster.apiserver_files#module:settings)
+            take it; the API server gets the flags and read-only host paths for the files that module writes, and
+            a writable host path for the audit log. Null takes the defaults (everything on).
+        type: dict
       cluster_name:
         description: Cluster name.
         type: str

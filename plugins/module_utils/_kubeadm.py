@@ -24,6 +24,11 @@ from ansible_collections.v6kube.cluster.plugins.module_utils._ipv6 import (
     parse_endpoint,
     show,
 )
+from ansible_collections.v6kube.cluster.plugins.module_utils._apiserver_files import (
+    apiserver_args,
+    options as apiserver_options,
+    volumes as apiserver_volumes,
+)
 from ansible_collections.v6kube.cluster.plugins.module_utils._yaml import render_documents
 
 KINDS = ("init", "join_control_plane", "join_worker")
@@ -31,7 +36,7 @@ KNOWN_KEYS = {
     "kind", "kubernetes_version", "plan", "node_name", "node_addresses", "sans", "image_repository",
     "cri_socket", "cgroup_driver", "fail_cgroup_v1", "proxy_mode", "bind_port", "token", "ca_cert_hashes",
     "certificate_key", "api_server_endpoint", "etcd_data_dir", "cluster_name", "certificates_dir",
-    "etcd_extra_args", "control_plane_metrics",
+    "etcd_extra_args", "control_plane_metrics", "apiserver",
 }
 _VERSION = re.compile(r"v(\d+)\.(\d+)\.(\d+)(?:[-+][0-9A-Za-z.-]+)?")
 _TOKEN = re.compile(r"[a-z0-9]{6}\.[a-z0-9]{16}")
@@ -188,8 +193,18 @@ def kubeadm_config(spec: Mapping[str, Any]) -> str:
             raise AddressError("sans must be a list of names and addresses (the cert_sans filter's result)")
         if sans:
             cluster["apiServer"]["certSANs"] = list(sans)
-        if ipv6_primary:
-            cluster["apiServer"]["extraArgs"] = _args({"bind-address": "::"}, api)
+        # Secrets encrypted at rest, the audit log, Pod Security admission (the apiserver_files module writes
+        # the files on every control plane before its API server starts; `apiserver: null` takes the defaults).
+        try:
+            hardening = apiserver_options(spec.get("apiserver"))
+        except AddressError as exc:
+            raise AddressError(f"apiserver: {exc}") from None
+        api_args = {"bind-address": "::"} if ipv6_primary else {}
+        api_args.update(apiserver_args(hardening))
+        if api_args:
+            cluster["apiServer"]["extraArgs"] = _args(api_args, api)
+        if apiserver_volumes(hardening):
+            cluster["apiServer"]["extraVolumes"] = apiserver_volumes(hardening)
         docs.append(cluster)
         kubelet: dict[str, Any] = {
             "apiVersion": "kubelet.config.k8s.io/v1beta1",

@@ -193,6 +193,9 @@ def _namespaces_watched(opts: Mapping[str, Any]) -> list[str]:
     return names
 
 
+PSA_ENFORCE = "pod-security.kubernetes.io/enforce"
+
+
 def _meta(name: str, namespace: str | None, component: str) -> dict[str, Any]:
     meta: dict[str, Any] = {"name": name}
     if namespace:
@@ -465,6 +468,10 @@ def monitoring_manifests(options: Any, state: str = "present") -> dict[str, Any]
     config_text = ("# Rendered by v6kube.cluster (monitoring_manifests); the role rewrites it.\n"
                    + render_yaml(config) + "\n")
     namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": _meta(opts["namespace"], None, "monitoring")}
+    if opts["node_exporter"]:
+        # node_exporter reads the host (its network, PIDs and root file system): Pod Security's baseline refuses
+        # it, so this namespace is labelled privileged, deliberately, and nothing else of the collection runs here.
+        namespace["metadata"]["labels"][PSA_ENFORCE] = "privileged"
     manifests = [namespace, *_rbac(opts), *_prometheus(opts, config_text)]
     if opts["node_exporter"]:
         manifests.append(_node_exporter(opts))

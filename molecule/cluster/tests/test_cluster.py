@@ -5,6 +5,7 @@ Cluster-wide checks run once, through the first control plane's kubectl; per-nod
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import json
 import shlex
@@ -338,3 +339,81 @@ def test_control_plane_metrics_listen_beyond_loopback(host):
     listening = host.check_output("ss -Htln")
     for port in (10257, 10259, 2381):
         assert f"*:{port} " in listening or f"[::]:{port} " in listening, (port, listening)
+
+
+# --- hardening: Secrets at rest, the audit log, Pod Security admission ------------------------------------------
+
+SECRET = "v6k-encrypted"
+MARKER = "plain-text-marker-4b1d"
+ETCDCTL = ("-n kube-system exec etcd-v6k-cp1 -- etcdctl --endpoints=https://[fd00:40::151]:2379 "
+           "--cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/healthcheck-client.crt "
+           "--key=/etc/kubernetes/pki/etcd/healthcheck-client.key")
+
+
+@pytest.fixture(scope="module")
+def secret(cp1, workloads):
+    """A Secret in the test namespace (kept: the growth step reads it through the control plane that rejoins)."""
+    cp1.check_output(f"{KUBECTL} -n {NS} create secret generic {SECRET} --from-literal=marker={MARKER} "
+                     f"--dry-run=client -o yaml | {KUBECTL} apply -f -")
+    return f"/registry/secrets/{NS}/{SECRET}"
+
+
+def test_secrets_are_stored_encrypted_in_etcd(host, cp1, secret):
+    if not once(host):
+        pytest.skip("cluster-wide check, run on v6k-cp1")
+    kvs = json.loads(cp1.check_output(f"{KUBECTL} {ETCDCTL} get {secret} -w json"))["kvs"]
+    stored = base64.b64decode(kvs[0]["value"])
+    assert stored.startswith(b"k8s:enc:secretbox:v1:v6kube-"), stored[:40]
+    assert MARKER.encode() not in stored and base64.b64encode(MARKER.encode()) not in stored
+    # ... and the API gives it back in clear
+    data = cp1.check_output(f"{KUBECTL} -n {NS} get secret {SECRET} -o jsonpath={{.data.marker}}")
+    assert base64.b64decode(data).decode() == MARKER
+
+
+def test_every_control_plane_holds_the_same_private_key_file(host):
+    if not once(host):
+        pytest.skip("cluster-wide check, run on v6k-cp1")
+    sums = set()
+    for name in CONTROL_PLANES:
+        node = testinfra.get_host(f"podman://{name}")
+        assert node.file("/etc/kubernetes/apiserver").mode == 0o700
+        for item in ("encryption.yaml", "audit-policy.yaml", "admission.yaml"):
+            f = node.file(f"/etc/kubernetes/apiserver/{item}")
+            assert (f.user, f.group, f.mode) == ("root", "root", 0o600), (name, item)
+        sums.add(node.check_output("sha256sum < /etc/kubernetes/apiserver/encryption.yaml"))
+    assert len(sums) == 1, sums
+
+
+def test_the_audit_log_records_a_secret_read_without_its_data(host, cp1, secret):
+    if not once(host):
+        pytest.skip("cluster-wide check, run on v6k-cp1")
+    # Read through v6k-cp1's own API server, so that its log holds the event.
+    cp1.check_output(f"{KUBECTL} --server https://[{NODES['v6k-cp1']}]:6443 -n {NS} get secret {SECRET} -o name")
+    for _attempt in range(20):
+        lines = cp1.check_output(f"grep -h '\"name\":\"{SECRET}\"' /var/log/kubernetes/audit/audit.log || true")
+        events = [json.loads(line) for line in lines.splitlines()]
+        reads = [e for e in events if e["verb"] == "get" and e["objectRef"]["resource"] == "secrets"]
+        if reads:
+            break
+        time.sleep(1)
+    assert reads, "no audit event for the Secret read"
+    assert all(e["level"] == "Metadata" and "responseObject" not in e and "requestObject" not in e for e in events)
+    assert reads[-1]["user"]["username"] == "kubernetes-admin"
+    assert cp1.run(f"grep -c {MARKER} /var/log/kubernetes/audit/audit.log").stdout.strip() == "0"
+
+
+def test_pod_security_refuses_a_privileged_pod_except_where_exempt(host, cp1):
+    if not once(host):
+        pytest.skip("cluster-wide check, run on v6k-cp1")
+
+    def dry_run(namespace: str):
+        pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "psa-probe", "namespace": namespace},
+               "spec": {"containers": [{"name": "c", "image": "localhost/v6kube-toolbox:bookworm",
+                                        "securityContext": {"privileged": True}}]}}
+        return cp1.run(f"echo {shlex.quote(json.dumps(pod))} | {KUBECTL} apply --dry-run=server -f -")
+
+    refused = dry_run("default")
+    assert refused.rc != 0 and 'violates PodSecurity "baseline:latest"' in refused.stderr, refused.stderr
+    assert dry_run("kube-system").rc == 0
+    labels = kubectl_json(cp1, "get namespace monitoring")["metadata"]["labels"]
+    assert labels["pod-security.kubernetes.io/enforce"] == "privileged"

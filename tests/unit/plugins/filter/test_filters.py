@@ -26,7 +26,7 @@ from ansible_collections.v6kube.cluster.plugins.module_utils import (
 FILTERS = ("subnet_nth", "carve", "ip_endpoint", "host_interface", "network_plan", "cert_sans", "kubeadm_config",
            "kubeadm_redact", "release_arch", "etcd_tools", "service_families", "network_policy_baseline", "k8s_failure",
            "monitoring_manifests", "kubeadm_cluster", "vrrp_priority", "node_removal", "kubeadm_certs",
-           "monitoring_rollout", "kubeadm_join_command", "node_reboot", "nodes_ready")
+           "monitoring_rollout", "kubeadm_join_command", "node_reboot", "nodes_ready", "apiserver_referenced")
 
 
 def load(name):
@@ -213,6 +213,8 @@ VALID_CALLS = {
     "nodes_ready": ("nodes", ([{"metadata": {"name": "cp1"}, "status": {"conditions": [
         {"type": "Ready", "status": "True", "lastHeartbeatTime": "2026-12-07T10:00:00Z"}]}}],),
         {"names": ["cp1"], "since": 1796637600}),
+    "apiserver_referenced": ("cluster_configuration", (
+        "kind: ClusterConfiguration\napiServer:\n  extraArgs:\n  - {name: audit-policy-file, value: /a/p.yaml}\n",), {}),
     "kubeadm_join_command": ("the join command", ("kubeadm join [fd00::1]:6443 --token abcdef.0123456789abcdef "
                                                   "--discovery-token-ca-cert-hash sha256:" + "0" * 64,), {}),
     "monitoring_rollout": ("daemonset", ({"metadata": {"name": "node-exporter", "generation": 1},
@@ -538,3 +540,10 @@ def test_node_reboot_and_nodes_ready_filters():
     assert load("nodes_ready")(*VALID_CALLS["nodes_ready"][1], since="1796637601") == []
     with pytest.raises(AnsibleFilterError, match="v6kube.cluster.nodes_ready: .*since"):
         load("nodes_ready")(*VALID_CALLS["nodes_ready"][1], since="yesterday")
+
+
+def test_apiserver_referenced_filter():
+    assert load("apiserver_referenced")(*VALID_CALLS["apiserver_referenced"][1]) == {
+        "encryption": None, "audit_policy": "/a/p.yaml", "admission": None}
+    with pytest.raises(AnsibleFilterError, match="apiserver_referenced: cluster_configuration is not a Cluster"):
+        load("apiserver_referenced")("kind: JoinConfiguration")

@@ -35,7 +35,10 @@ def test_init_documents():
                                "dnsDomain": "cluster.local"}
     assert c["controlPlaneEndpoint"] == "[2001:db8:1::100]:6443"
     assert c["controllerManager"]["extraArgs"] == [{"name": "node-cidr-mask-size-ipv6", "value": "64"}]
-    assert c["apiServer"]["extraArgs"] == [{"name": "bind-address", "value": "::"}]
+    assert c["apiServer"]["extraArgs"][0] == {"name": "bind-address", "value": "::"}
+    assert {"name": "encryption-provider-config", "value": "/etc/kubernetes/apiserver/encryption.yaml"} in \
+        c["apiServer"]["extraArgs"]
+    assert [v["name"] for v in c["apiServer"]["extraVolumes"]] == ["v6kube-apiserver", "v6kube-audit-log"]
     assert d["KubeletConfiguration"]["clusterDNS"] == ["2001:db8:43::a"]
     assert d["KubeProxyConfiguration"]["clusterCIDR"] == "2001:db8:42::/56"
 
@@ -217,3 +220,18 @@ def test_join_command_that_is_not_one_says_why_without_the_token(text, problem):
     with pytest.raises(AddressError, match=re.escape(problem)) as caught:
         join_command(text)
     assert "r4t5y6u7" not in str(caught.value).lower() and "R4T5" not in str(caught.value)
+
+
+def test_apiserver_hardening_off_leaves_bind_address_alone_and_v1beta3_gets_a_map():
+    off = {"encrypt_secrets": False, "audit_log": False, "pod_security": None}
+    c = docs(dict(BASE, apiserver=off))["ClusterConfiguration"]
+    assert c["apiServer"]["extraArgs"] == [{"name": "bind-address", "value": "::"}]
+    assert "extraVolumes" not in c["apiServer"]
+    old = docs(dict(BASE, kubernetes_version="v1.30.14", apiserver={"audit_log": False, "pod_security": None}))
+    args = old["ClusterConfiguration"]["apiServer"]["extraArgs"]
+    assert args == {"bind-address": "::", "encryption-provider-config": "/etc/kubernetes/apiserver/encryption.yaml"}
+
+
+def test_bad_apiserver_settings_name_the_key():
+    with pytest.raises(AddressError, match=r"apiserver: pod_security\.warn"):
+        kubeadm_config(dict(BASE, apiserver={"pod_security": {"warn": "loud"}}))
