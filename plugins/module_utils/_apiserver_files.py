@@ -394,6 +394,8 @@ def decide(opts: Options, wanted: Mapping[str, str | None], current: Mapping[str
     if path:
         existing = current.get(path)
         if given is not None:
+            # (templating may drop the final newline: the copy must be byte for byte the running one's file)
+            given = given.rstrip("\n") + "\n"
             names = key_names(given, "encryption_config")
             if existing != given:
                 write[path] = given

@@ -126,6 +126,9 @@ def test_a_joining_control_plane_copies_the_running_key_and_follows_the_cluster_
     local = af.encryption_config([("stale", base64.b64encode(b"s" * 32).decode())])
     decision = af.decide(opts, wanted, {"/srv/enc.yaml": local}, running, NOW, random_bytes, joining=True)
     assert decision.write["/srv/enc.yaml"] == running and decision.key_names == ["old"]
+    # a copy that lost its final newline on the way is the same file
+    assert af.decide(opts, wanted, {"/srv/enc.yaml": running}, running.rstrip("\n"), NOW, random_bytes,
+                     joining=True).write.keys() == {"/srv/audit.yaml"}
     assert yaml.safe_load(decision.write["/srv/audit.yaml"]) == af.audit_policy()
     assert decision.notes and "/srv/audit.yaml" in decision.notes[0]
     with pytest.raises(AddressError, match="cannot join without the cluster's keys"):
