@@ -55,6 +55,8 @@ DEFAULTS: dict[str, Any] = {
     "audit_log_max_backups": 10,
     "audit_log_max_size": 100,
     "audit_policy": None,
+    "profiling": False,
+    "deny_service_external_ips": True,
     "pod_security": {"enforce": "baseline", "audit": "restricted", "warn": "restricted",
                      "exempt_namespaces": ["kube-system"]},
 }
@@ -70,6 +72,8 @@ class Options:
 
     dir: str
     encrypt_secrets: bool
+    profiling: bool  # the API server's, the controller-manager's and the scheduler's /debug/pprof
+    deny_service_external_ips: bool
     audit: Mapping[str, Any] | None  # {dir, max_age, max_backups, max_size, policy}
     pod_security: Mapping[str, Any] | None  # {enforce, audit, warn, version, exempt_namespaces}
 
@@ -160,13 +164,17 @@ def options(raw: Any) -> Options:
             "max_size": _count(value["audit_log_max_size"], "audit_log_max_size"),
             "policy": policy,
         }
-    return Options(directory, _flag(value["encrypt_secrets"], "encrypt_secrets"), audit,
+    return Options(directory, _flag(value["encrypt_secrets"], "encrypt_secrets"), _flag(value["profiling"], "profiling"),
+                   _flag(value["deny_service_external_ips"], "deny_service_external_ips"), audit,
                    _pod_security(value["pod_security"]))
 
 
 def apiserver_args(opts: Options) -> dict[str, str]:
     """kube-apiserver flags (without --) for the parts that are on."""
-    args: dict[str, str] = {}
+    args: dict[str, str] = {} if opts.profiling else {"profiling": "false"}
+    if opts.deny_service_external_ips:
+        # (replaces kubeadm's own value, NodeRestriction, which stays; Service externalIPs: CVE-2020-8554)
+        args["enable-admission-plugins"] = "NodeRestriction,DenyServiceExternalIPs"
     if opts.encrypt_secrets:
         args[ENCRYPTION_FLAG] = opts.path(ENCRYPTION_FILE)
     if opts.audit:

@@ -28,7 +28,8 @@ options:
       - C(dir) (path of the settings' directory, default C(/etc/kubernetes/apiserver)); C(encrypt_secrets)
         (bool, default V(true)); C(audit_log) (bool, default V(true)), C(audit_log_dir), C(audit_log_max_age),
         C(audit_log_max_backups), C(audit_log_max_size) (days, files, MB), C(audit_policy) (an audit.k8s.io/v1
-        Policy, or null for the collection's); C(pod_security) (C(enforce), C(audit), C(warn) among privileged,
+        Policy, or null for the collection's); C(profiling) and C(deny_service_external_ips) (bool, flags that
+        only the kubeadm_config filter reads); C(pod_security) (C(enforce), C(audit), C(warn) among privileged,
         baseline and restricted, C(version), C(exempt_namespaces); null turns Pod Security admission's
         configuration off).
     type: dict

@@ -8,12 +8,15 @@ from __future__ import annotations
 import base64
 import ipaddress
 import json
+import re
 import shlex
 import urllib.parse
 import time
+from pathlib import Path
 
 import pytest
 import testinfra
+import yaml
 
 NODES = {"v6k-cp1": "fd00:40::151", "v6k-cp2": "fd00:40::152", "v6k-cp3": "fd00:40::153",
          "v6k-worker1": "fd00:40::154"}
@@ -417,3 +420,99 @@ def test_pod_security_refuses_a_privileged_pod_except_where_exempt(host, cp1):
     assert dry_run("kube-system").rc == 0
     labels = kubectl_json(cp1, "get namespace monitoring")["metadata"]["labels"]
     assert labels["pod-security.kubernetes.io/enforce"] == "privileged"
+
+
+# --- the CIS Kubernetes Benchmark table in README: every row marked "met" checked on the live nodes ---------------
+
+README = Path(__file__).resolve().parents[3] / "README.md"
+
+
+def cis_rows() -> list[tuple[str, str, list[str]]]:
+    """(item, status, [check, ...]) of each row of README's CIS table."""
+    table = README.read_text().split("<!-- cis-table: begin -->")[1].split("<!-- cis-table: end -->")[0]
+    rows = []
+    for line in table.strip().splitlines()[2:]:
+        cells = [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+        assert len(cells) == 5, line
+        checks = [c.replace("\\|", "|") for c in re.findall(r"`([^`]*)`", cells[4])]
+        rows.append((cells[0], cells[3], checks))
+    return rows
+
+
+def _yaml_file(host, path: str, cache: dict) -> dict:
+    """A YAML file of the node, read once per test (each read is a round trip into the host)."""
+    if path not in cache:
+        cache[path] = yaml.safe_load(host.file(path).content_string)
+    return cache[path]
+
+
+def _manifest_flags(host, component: str, cache: dict) -> dict[str, str]:
+    pod = _yaml_file(host, f"/etc/kubernetes/manifests/{component}.yaml", cache)
+    command = pod["spec"]["containers"][0]["command"]
+    return dict((arg[2:].split("=", 1) + [""])[:2] for arg in command if arg.startswith("--"))
+
+
+def _compare(value, op: str, expected: str) -> bool:
+    allow_unset = expected.endswith("|unset")
+    expected = expected.removesuffix("|unset")
+    if value is None:
+        return op in ("unset", "lacks") or allow_unset
+    text = str(value).lower() if isinstance(value, bool) else str(value)
+    return {
+        "set": lambda: True,
+        "unset": lambda: False,
+        "=": lambda: text == expected,
+        "!=": lambda: text != expected,
+        ">=": lambda: float(text) >= float(expected),
+        "has": lambda: expected in text.split(","),
+        "lacks": lambda: expected not in text.split(","),
+    }[op]()
+
+
+def cis_check(host, check: str, cache: dict) -> str | None:
+    """None when the node meets ``check``, else what it found."""
+    kind, *words = check.split()
+    if kind == "mode":
+        pattern, most, owner = words
+        found = host.run(f"bash -O globstar -O nullglob -c 'stat -c \"%a %U:%G %n\" {pattern}'")
+        lines = found.stdout.splitlines()
+        if found.rc != 0 or not lines:
+            return f"nothing at {pattern} ({found.stderr.strip()})"
+        wrong = [line for line in lines
+                 if int(line.split()[0], 8) & ~int(most, 8) or line.split()[1] != owner]
+        return "; ".join(wrong) or None
+    if kind == "flag":
+        component, flag, op, *expected = words
+        value = _manifest_flags(host, component, cache).get(flag[2:])
+        return None if _compare(value, op, " ".join(expected)) else f"{component} {flag}={value}"
+    if kind == "kubelet":
+        path, op, *expected = words
+        value = _yaml_file(host, "/var/lib/kubelet/config.yaml", cache)
+        for step in path.split("."):
+            value = value.get(step) if isinstance(value, dict) else None
+        return None if _compare(value, op, " ".join(expected)) else f"kubelet {path}: {value}"
+    if kind == "process":
+        name, flag, op = words
+        args = host.check_output(f"tr '\\0' ' ' < /proc/$(pgrep -xo {name})/cmdline").split()
+        value = next((a.split("=", 1)[1] if "=" in a else "" for a in args if a.split("=")[0] == flag), None)
+        return None if _compare(value, op, "") else f"{name} {flag}={value}"
+    if kind == "encryption":
+        path = _manifest_flags(host, "kube-apiserver", cache)["encryption-provider-config"]
+        config = _yaml_file(host, path, cache)
+        first = next(iter(config["resources"][0]["providers"][0]))
+        return None if first == words[0] else f"first provider {first}"
+    raise AssertionError(f"README's CIS table: unknown check {check!r}")
+
+
+def test_cis_table_rows_marked_met_hold_on_this_node(host):
+    rows = cis_rows()
+    assert rows and {row[1] for row in rows} <= {"met", "not met", "n/a"}
+    assert all(row[2] for row in rows if row[1] == "met"), "a met row without a check"
+    control_plane = host.backend.name in CONTROL_PLANES
+    failures, cache = [], {}
+    for item, status, checks in rows:
+        if status != "met" or not (control_plane or item.startswith("4.")):
+            continue
+        failures += [f"{item}: {check} -> {found}" for check in checks
+                     if (found := cis_check(host, check, cache)) is not None]
+    assert not failures, "\n".join(failures)

@@ -20,6 +20,7 @@ def test_defaults_turn_everything_on_with_cis_sized_log_limits():
     opts = af.options(None)
     args = af.apiserver_args(opts)
     assert args == {
+        "profiling": "false", "enable-admission-plugins": "NodeRestriction,DenyServiceExternalIPs",
         "encryption-provider-config": "/etc/kubernetes/apiserver/encryption.yaml",
         "audit-policy-file": "/etc/kubernetes/apiserver/audit-policy.yaml",
         "audit-log-path": "/var/log/kubernetes/audit/audit.log",
@@ -35,14 +36,15 @@ def test_defaults_turn_everything_on_with_cis_sized_log_limits():
 
 
 def test_everything_off_adds_nothing():
-    opts = af.options({"encrypt_secrets": False, "audit_log": False, "pod_security": None})
+    opts = af.options({"encrypt_secrets": False, "audit_log": False, "pod_security": None, "profiling": True,
+                       "deny_service_external_ips": False})
     assert af.apiserver_args(opts) == {} and af.volumes(opts) == []
     assert af.targets(opts) == {"encryption": None, "audit_policy": None, "admission": None}
     assert af.options({"pod_security": "false"}).pod_security is None
 
 
 @pytest.mark.parametrize(("raw", "key"), [
-    ({"dir": "etc/k"}, "dir"), ({"dir": "/"}, "dir"), ({"encrypt_secrets": "yes"}, "encrypt_secrets"),
+    ({"dir": "etc/k"}, "dir"), ({"dir": "/"}, "dir"), ({"encrypt_secrets": "yes"}, "encrypt_secrets"), ({"profiling": 1}, "profiling"),
     ({"audit_log_max_age": -1}, "audit_log_max_age"), ({"audit_log_max_size": True}, "audit_log_max_size"),
     ({"audit_policy": {"kind": "Policy"}}, "audit_policy"), ({"colour": 1}, "colour"),
     ({"pod_security": {"enforce": "strict"}}, "pod_security.enforce"),

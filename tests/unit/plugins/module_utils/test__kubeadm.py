@@ -34,19 +34,24 @@ def test_init_documents():
     assert c["networking"] == {"podSubnet": "2001:db8:42::/56", "serviceSubnet": "2001:db8:43::/112",
                                "dnsDomain": "cluster.local"}
     assert c["controlPlaneEndpoint"] == "[2001:db8:1::100]:6443"
-    assert c["controllerManager"]["extraArgs"] == [{"name": "node-cidr-mask-size-ipv6", "value": "64"}]
+    assert c["controllerManager"]["extraArgs"] == [{"name": "node-cidr-mask-size-ipv6", "value": "64"},
+                                                   {"name": "profiling", "value": "false"}]
+    assert c["scheduler"]["extraArgs"] == [{"name": "profiling", "value": "false"}]
     assert c["apiServer"]["extraArgs"][0] == {"name": "bind-address", "value": "::"}
+    assert {"name": "profiling", "value": "false"} in c["apiServer"]["extraArgs"]
     assert {"name": "encryption-provider-config", "value": "/etc/kubernetes/apiserver/encryption.yaml"} in \
         c["apiServer"]["extraArgs"]
     assert [v["name"] for v in c["apiServer"]["extraVolumes"]] == ["v6kube-apiserver", "v6kube-audit-log"]
     assert d["KubeletConfiguration"]["clusterDNS"] == ["2001:db8:43::a"]
+    assert d["KubeletConfiguration"]["streamingConnectionIdleTimeout"] == "4h0m0s"
     assert d["KubeProxyConfiguration"]["clusterCIDR"] == "2001:db8:42::/56"
 
 
 def test_v1beta3_uses_maps():
     d = docs(dict(BASE, kubernetes_version="v1.30.2"))
     assert d["ClusterConfiguration"]["apiVersion"] == "kubeadm.k8s.io/v1beta3"
-    assert d["ClusterConfiguration"]["controllerManager"]["extraArgs"] == {"node-cidr-mask-size-ipv6": "64"}
+    assert d["ClusterConfiguration"]["controllerManager"]["extraArgs"] == {
+        "node-cidr-mask-size-ipv6": "64", "profiling": "false"}
     assert d["InitConfiguration"]["nodeRegistration"]["kubeletExtraArgs"] == {"node-ip": "2001:db8:1::10"}
 
 
@@ -101,12 +106,13 @@ def test_etcd_extra_args_reach_the_local_etcd():
 
 
 def test_control_plane_metrics_bind_beyond_loopback():
-    plain = docs(BASE)["ClusterConfiguration"]
+    plain = docs(dict(BASE, apiserver={"profiling": True}))["ClusterConfiguration"]
     assert "extraArgs" not in plain["scheduler"] and "extraArgs" not in plain["etcd"]["local"]
     c = docs(dict(BASE, control_plane_metrics=True))["ClusterConfiguration"]
     assert c["controllerManager"]["extraArgs"] == [{"name": "node-cidr-mask-size-ipv6", "value": "64"},
+                                                   {"name": "profiling", "value": "false"},
                                                    {"name": "bind-address", "value": "::"}]
-    assert c["scheduler"]["extraArgs"] == [{"name": "bind-address", "value": "::"}]
+    assert c["scheduler"]["extraArgs"] == [{"name": "profiling", "value": "false"}, {"name": "bind-address", "value": "::"}]
     assert c["etcd"]["local"]["extraArgs"] == [{"name": "listen-metrics-urls", "value": "http://[::]:2381"}]
     # the operator's etcd flags are kept, their own listen-metrics-urls wins
     c = docs(dict(BASE, control_plane_metrics=True,
@@ -114,7 +120,7 @@ def test_control_plane_metrics_bind_beyond_loopback():
     assert c["ClusterConfiguration"]["etcd"]["local"]["extraArgs"] == [
         {"name": "listen-metrics-urls", "value": "http://[::1]:2381"}, {"name": "heartbeat-interval", "value": "250"}]
     beta3 = docs(dict(BASE, kubernetes_version="v1.30.2", control_plane_metrics=True))["ClusterConfiguration"]
-    assert beta3["scheduler"]["extraArgs"] == {"bind-address": "::"}
+    assert beta3["scheduler"]["extraArgs"] == {"profiling": "false", "bind-address": "::"}
     assert beta3["etcd"]["local"]["extraArgs"] == {"listen-metrics-urls": "http://[::]:2381"}
 
 
@@ -123,7 +129,7 @@ def test_control_plane_metrics_with_an_ipv4_primary():
                          "service_subnets": ["10.96.0.0/16", "2001:db8:43::/112"]})
     c = docs(dict(BASE, plan=plan, node_addresses=["10.0.0.10", "2001:db8:1::10"],
                   control_plane_metrics=True))["ClusterConfiguration"]
-    assert c["scheduler"]["extraArgs"] == [{"name": "bind-address", "value": "0.0.0.0"}]
+    assert c["scheduler"]["extraArgs"][-1] == {"name": "bind-address", "value": "0.0.0.0"}
     assert c["etcd"]["local"]["extraArgs"] == [{"name": "listen-metrics-urls", "value": "http://0.0.0.0:2381"}]
 
 
@@ -223,11 +229,13 @@ def test_join_command_that_is_not_one_says_why_without_the_token(text, problem):
 
 
 def test_apiserver_hardening_off_leaves_bind_address_alone_and_v1beta3_gets_a_map():
-    off = {"encrypt_secrets": False, "audit_log": False, "pod_security": None}
+    off = {"encrypt_secrets": False, "audit_log": False, "pod_security": None, "profiling": True,
+           "deny_service_external_ips": False}
     c = docs(dict(BASE, apiserver=off))["ClusterConfiguration"]
     assert c["apiServer"]["extraArgs"] == [{"name": "bind-address", "value": "::"}]
     assert "extraVolumes" not in c["apiServer"]
-    old = docs(dict(BASE, kubernetes_version="v1.30.14", apiserver={"audit_log": False, "pod_security": None}))
+    settings = {"audit_log": False, "pod_security": None, "profiling": True, "deny_service_external_ips": False}
+    old = docs(dict(BASE, kubernetes_version="v1.30.14", apiserver=settings))
     args = old["ClusterConfiguration"]["apiServer"]["extraArgs"]
     assert args == {"bind-address": "::", "encryption-provider-config": "/etc/kubernetes/apiserver/encryption.yaml"}
 
