@@ -150,6 +150,8 @@ def options(raw: Any) -> Options:
     audit = None
     if _flag(value["audit_log"], "audit_log"):
         policy = value["audit_policy"]
+        if policy == "":  # (null through an older ansible-core's templating)
+            policy = None
         if policy is not None and not (isinstance(policy, Mapping) and policy.get("kind") == "Policy"
                                        and isinstance(policy.get("rules"), list) and policy["rules"]):
             raise AddressError("audit_policy must be an audit.k8s.io/v1 Policy (a mapping with kind: Policy and a "

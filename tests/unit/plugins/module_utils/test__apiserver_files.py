@@ -62,6 +62,11 @@ def test_counts_from_extra_vars_text():
     assert af.options({"audit_log_max_age": "7"}).audit["max_age"] == 7
 
 
+def test_a_null_policy_or_pod_security_rendered_as_text_means_none():
+    opts = af.options({"audit_policy": "", "pod_security": ""})
+    assert opts.audit["policy"] is None and opts.pod_security is None
+
+
 def test_admission_configuration_sets_the_three_modes_and_exemptions():
     opts = af.options({"pod_security": {"enforce": "restricted", "exempt_namespaces": ["monitoring", "kube-system"],
                                         "version": "v1.37"}})
