@@ -407,7 +407,12 @@ def decide(opts: Options, wanted: Mapping[str, str | None], current: Mapping[str
             # (templating may drop the final newline: the copy must be byte for byte the running one's file)
             given = given.rstrip("\n") + "\n"
             names = key_names(given, "encryption_config")
-            if existing != given:
+            if existing is not None and existing != given:
+                # Keys this run did not write are never replaced: they may be all that decrypts some data.
+                raise AddressError(
+                    f"{path} already holds Secrets' keys ({', '.join(_names_or_broken(existing, path))}) that are not "
+                    f"the cluster's ({', '.join(names)}); move the file away if it is not needed, then run again")
+            if existing is None:
                 write[path] = given
         elif existing is not None:
             names = key_names(existing, path)
@@ -435,3 +440,10 @@ def decide(opts: Options, wanted: Mapping[str, str | None], current: Mapping[str
         if current.get(target) != content:
             write[target] = content
     return Decision(write, frozenset([path] if path else []), names, notes)
+
+
+def _names_or_broken(text: str, what: str) -> list[str]:
+    try:
+        return key_names(text, what)
+    except AddressError:
+        return ["not a valid EncryptionConfiguration"]

@@ -17,7 +17,8 @@ description:
     temporary name first and then renamed into place.
   - The Secrets' key is never rendered from settings. On the first control plane a missing file is made with a
     new random key, an existing one is kept; a control plane that joins gets O(encryption_config), the file of a
-    running control plane. The key never appears in the result or the diff.
+    running control plane, and a key file that differs from it is refused, never replaced. The key never appears
+    in the result or the diff.
   - With O(cluster_files), the files written are those the cluster's API servers read (their flags in the
     cluster's ClusterConfiguration), not those the settings ask for, so that a joining control plane matches the
     cluster it joins.
@@ -78,6 +79,11 @@ EXAMPLES = r"""
 RETURN = r"""
 written:
   description: Files written (or that would be, in check mode).
+  returned: always
+  type: list
+  elements: str
+created:
+  description: The written files that did not exist before (what undoing this call removes).
   returned: always
   type: list
   elements: str
@@ -145,7 +151,8 @@ def main():
     # A file already right whose mode is not 0600 (an API server's key or policy readable by others) is fixed.
     loose = sorted(path for path, text in current.items()
                    if text is not None and path not in decision.write and os.stat(path).st_mode & 0o777 != 0o600)
-    result = {"changed": bool(decision.write or loose), "written": sorted(decision.write), "modes": loose,
+    result = {"changed": bool(decision.write or loose), "written": sorted(decision.write),
+              "created": sorted(path for path in decision.write if current.get(path) is None), "modes": loose,
               "key_names": decision.key_names, "files": wanted}
     for note in decision.notes:
         module.warn(f"apiserver_files: {note}")

@@ -130,9 +130,12 @@ def test_a_joining_control_plane_copies_the_running_key_and_follows_the_cluster_
     opts = af.options({"audit_log": False})
     wanted = af.targets(opts, af.referenced(cluster))
     assert wanted == {"encryption": "/srv/enc.yaml", "audit_policy": "/srv/audit.yaml", "admission": None}
-    local = af.encryption_config([("stale", base64.b64encode(b"s" * 32).decode())])
-    decision = af.decide(opts, wanted, {"/srv/enc.yaml": local}, running, NOW, random_bytes, joining=True)
+    decision = af.decide(opts, wanted, {}, running, NOW, random_bytes, joining=True)
     assert decision.write["/srv/enc.yaml"] == running and decision.key_names == ["old"]
+    # keys the run did not write are never replaced
+    local = af.encryption_config([("stale", base64.b64encode(b"s" * 32).decode())])
+    with pytest.raises(AddressError, match=r"already holds Secrets' keys \(stale\) that are not the cluster's \(old\)"):
+        af.decide(opts, wanted, {"/srv/enc.yaml": local}, running, NOW, random_bytes, joining=True)
     # a copy that lost its final newline on the way is the same file
     assert af.decide(opts, wanted, {"/srv/enc.yaml": running}, running.rstrip("\n"), NOW, random_bytes,
                      joining=True).write.keys() == {"/srv/audit.yaml"}

@@ -54,6 +54,7 @@ def test_a_joining_control_plane_without_the_running_key_fails_and_writes_nothin
     joined = run_module(apiserver_files.main, {"settings": settings(tmp_path), "cluster_files": cluster,
                                                "encryption_config": running}, diff=True)
     assert joined["changed"] and joined["written"] == [path] and joined["key_names"] == ["v6kube-1"]
+    assert joined["created"] == [path]
     assert (tmp_path / "apiserver" / "encryption.yaml").read_text() == running
     assert "eHh4" not in repr(joined) and joined["diff"][0]["after"] == "# keys: v6kube-1\n"
 
@@ -69,3 +70,22 @@ def test_a_broken_existing_key_file_is_reported_and_kept(run_module, tmp_path):
 def test_bad_settings_name_the_key(run_module, tmp_path):
     result = run_module(apiserver_files.main, {"settings": {"pod_security": {"enforce": "strict"}}})
     assert result["failed"] and "pod_security.enforce" in result["msg"]
+
+
+def test_a_rerun_that_changes_a_policy_reports_it_written_not_created(run_module, tmp_path):
+    first = run_module(apiserver_files.main, {"settings": settings(tmp_path)})
+    assert len(first["created"]) == 3
+    changed = run_module(apiserver_files.main, {"settings": dict(settings(tmp_path), audit_log_max_age=7,
+                                                                 pod_security={"enforce": "restricted"})})
+    assert changed["written"] == [str(tmp_path / "apiserver" / "admission.yaml")] and changed["created"] == []
+
+
+def test_a_different_key_file_on_a_joining_control_plane_is_refused_and_kept(run_module, tmp_path):
+    run_module(apiserver_files.main, {"settings": settings(tmp_path)})
+    path = tmp_path / "apiserver" / "encryption.yaml"
+    before = path.read_text()
+    running = encryption_config([("v6kube-1", base64.b64encode(b"x" * 32).decode())])
+    result = run_module(apiserver_files.main, {
+        "settings": settings(tmp_path), "cluster_files": {"encryption": str(path)}, "encryption_config": running})
+    assert result["failed"] and "not the cluster's (v6kube-1)" in result["msg"] and "eHh4" not in result["msg"]
+    assert path.read_text() == before
