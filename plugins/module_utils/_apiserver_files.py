@@ -410,7 +410,7 @@ def decide(opts: Options, wanted: Mapping[str, str | None], current: Mapping[str
             if existing is not None and existing != given:
                 # Keys this run did not write are never replaced: they may be all that decrypts some data.
                 raise AddressError(
-                    f"{path} already holds Secrets' keys ({', '.join(_names_or_broken(existing, path))}) that are not "
+                    f"{path} already holds Secrets' keys ({', '.join(names_or_broken(existing, path))}) that are not "
                     f"the cluster's ({', '.join(names)}); move the file away if it is not needed, then run again")
             if existing is None:
                 write[path] = given
@@ -442,7 +442,8 @@ def decide(opts: Options, wanted: Mapping[str, str | None], current: Mapping[str
     return Decision(write, frozenset([path] if path else []), names, notes)
 
 
-def _names_or_broken(text: str, what: str) -> list[str]:
+def names_or_broken(text: str, what: str) -> list[str]:
+    """key_names() for messages and diffs: a file that is not a valid EncryptionConfiguration says so instead."""
     try:
         return key_names(text, what)
     except AddressError:

@@ -110,7 +110,12 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.v6kube.cluster.plugins.module_utils._apiserver_files import decide, key_names, options, targets
+from ansible_collections.v6kube.cluster.plugins.module_utils._apiserver_files import (
+    decide,
+    names_or_broken,
+    options,
+    targets,
+)
 from ansible_collections.v6kube.cluster.plugins.module_utils._io import FileWriteError, read_text, write_atomic
 from ansible_collections.v6kube.cluster.plugins.module_utils._ipv6 import AddressError
 
@@ -119,10 +124,7 @@ def _shown(path, text, secret):
     if text is None:
         return ""
     if path in secret:
-        try:
-            return "# keys: " + ", ".join(key_names(text, path)) + "\n"
-        except AddressError:
-            return "# (not a valid EncryptionConfiguration)\n"
+        return "# keys: " + ", ".join(names_or_broken(text, path)) + "\n"
     return text
 
 
